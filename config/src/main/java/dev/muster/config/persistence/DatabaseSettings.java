@@ -1,0 +1,89 @@
+package dev.muster.config.persistence;
+
+import com.typesafe.config.Config;
+import dev.muster.config.Settings;
+import dev.muster.config.SettingsException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The journal's database. An empty {@code muster.db.url} means the embedded H2 database in file
+ * mode under the data directory; a {@code jdbc:postgresql:} URL means PostgreSQL.
+ */
+public record DatabaseSettings(
+    DatabaseProfile profile,
+    String url,
+    String user,
+    String password,
+    Optional<String> schema,
+    int poolSize,
+    Duration connectionTimeout,
+    Duration queryRefreshInterval) {
+
+  private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+  public static DatabaseSettings from(Config muster, Path dataDir) {
+    String configured = Settings.string(muster, "db.url");
+    String url = configured.isEmpty() ? embeddedUrl(dataDir) : configured;
+    DatabaseProfile profile =
+        DatabaseProfile.ofUrl(url)
+            .orElseThrow(
+                () ->
+                    new SettingsException(
+                        "db.url",
+                        "only jdbc:h2: and jdbc:postgresql: URLs are supported, got '"
+                            + url
+                            + "'"));
+    String schemaText = Settings.string(muster, "db.schema");
+    Optional<String> schema = schemaText.isEmpty() ? Optional.empty() : Optional.of(schemaText);
+    if (schema.isPresent()) {
+      if (profile != DatabaseProfile.POSTGRES) {
+        throw new SettingsException("db.schema", "a schema can only be chosen on PostgreSQL");
+      }
+      if (!SCHEMA.matcher(schemaText).matches()) {
+        throw new SettingsException(
+            "db.schema", "lower-case letters, digits and _ only, got '" + schemaText + "'");
+      }
+    }
+    return new DatabaseSettings(
+        profile,
+        url,
+        Settings.string(muster, "db.user"),
+        Settings.read(muster, "db.password", muster::getString),
+        schema,
+        Settings.positiveInt(muster, "db.pool-size"),
+        Settings.positiveDuration(muster, "db.connection-timeout"),
+        Settings.positiveDuration(muster, "db.query-refresh-interval"));
+  }
+
+  private static String embeddedUrl(Path dataDir) {
+    // DB_CLOSE_ON_EXIT=FALSE: the node closes the database itself, after the journal has stopped.
+    return "jdbc:h2:file:" + dataDir.resolve("muster") + ";DB_CLOSE_ON_EXIT=FALSE";
+  }
+
+  /** The URL the journal connects with: the schema as search path, batched inserts rewritten. */
+  public String jdbcUrl() {
+    if (profile != DatabaseProfile.POSTGRES) {
+      return url;
+    }
+    StringBuilder effective = new StringBuilder(url);
+    if (!url.contains("reWriteBatchedInserts")) {
+      effective.append(url.contains("?") ? '&' : '?').append("reWriteBatchedInserts=true");
+    }
+    schema.ifPresent(s -> effective.append('&').append("currentSchema=").append(s));
+    return effective.toString();
+  }
+
+  public boolean embedded() {
+    return profile == DatabaseProfile.H2;
+  }
+
+  /** The URL without credentials or options, for logs. */
+  public String describe() {
+    int options = url.indexOf(profile == DatabaseProfile.H2 ? ';' : '?');
+    String base = options < 0 ? url : url.substring(0, options);
+    return base + schema.map(s -> " (schema " + s + ")").orElse("");
+  }
+}

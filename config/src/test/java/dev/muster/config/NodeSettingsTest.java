@@ -1,0 +1,76 @@
+package dev.muster.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.muster.config.ClusterSettings.HostPort;
+import dev.muster.config.persistence.DatabaseProfile;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class NodeSettingsTest {
+
+  private static NodeSettings load(Map<String, Object> overrides) {
+    Config config = ConfigFactory.parseMap(overrides).withFallback(ConfigFactory.load()).resolve();
+    return NodeSettings.from(config);
+  }
+
+  @Test
+  void defaultsAreEmbeddedH2UnderTheDataDirAndASelfJoiningNode() {
+    NodeSettings settings = load(Map.of("muster.data-dir", "/tmp/muster-x"));
+    assertEquals(DatabaseProfile.H2, settings.database().profile());
+    assertTrue(settings.database().jdbcUrl().startsWith("jdbc:h2:file:/tmp/muster-x/muster"));
+    assertTrue(settings.cluster().selfJoin());
+    assertEquals(25520, settings.cluster().port());
+  }
+
+  @Test
+  void aPostgresUrlSelectsPostgresWithBatchedInsertsAndTheSchema() {
+    NodeSettings settings =
+        load(
+            Map.of(
+                "muster.db.url", "jdbc:postgresql://127.0.0.1:5432/test",
+                "muster.db.schema", "muster_a"));
+    assertEquals(DatabaseProfile.POSTGRES, settings.database().profile());
+    assertEquals(
+        "jdbc:postgresql://127.0.0.1:5432/test?reWriteBatchedInserts=true&currentSchema=muster_a",
+        settings.database().jdbcUrl());
+  }
+
+  @Test
+  void seedNodesAreCommaSeparatedHostPorts() {
+    NodeSettings settings =
+        load(Map.of("muster.cluster.seed-nodes", "127.0.0.1:2551, 127.0.0.1:2552"));
+    assertEquals(
+        List.of(new HostPort("127.0.0.1", 2551), new HostPort("127.0.0.1", 2552)),
+        settings.cluster().seedNodes());
+  }
+
+  static Stream<Arguments> badValues() {
+    return Stream.of(
+        Arguments.of("muster.cluster.port", 70000, "muster.cluster.port"),
+        Arguments.of("muster.cluster.port", "abc", "muster.cluster.port"),
+        Arguments.of("muster.cluster.seed-nodes", "127.0.0.1", "host:port"),
+        Arguments.of("muster.cluster.seed-nodes", "127.0.0.1:0", "port between"),
+        Arguments.of("muster.db.url", "jdbc:mysql://x/y", "only jdbc:h2: and jdbc:postgresql:"),
+        Arguments.of("muster.db.schema", "x", "only be chosen on PostgreSQL"),
+        Arguments.of("muster.db.pool-size", 0, "muster.db.pool-size"),
+        Arguments.of("muster.db.connection-timeout", "soon", "muster.db.connection-timeout"),
+        Arguments.of("muster.data-dir", "", "muster.data-dir"));
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @MethodSource("badValues")
+  void badValuesFailFastNamingTheKey(String key, Object value, String expected) {
+    SettingsException e = assertThrows(SettingsException.class, () -> load(Map.of(key, value)));
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+}

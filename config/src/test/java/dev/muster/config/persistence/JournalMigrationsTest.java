@@ -1,0 +1,50 @@
+package dev.muster.config.persistence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.muster.testing.TestDatabase;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The migrations create the plugin's tables on a real H2 file and a real PostgreSQL schema. */
+class JournalMigrationsTest {
+
+  @Test
+  void migratesEmbeddedH2AndIsIdempotent(@TempDir Path dir) throws Exception {
+    DatabaseSettings db = TestDatabase.h2(dir).settings();
+    assertEquals(1, JournalMigrations.migrate(db).migrationsExecuted);
+    assertEquals(0, JournalMigrations.migrate(db).migrationsExecuted);
+    assertTrue(tables(db).containsAll(Set.of("event_journal", "event_tag", "snapshot")));
+  }
+
+  @Test
+  void migratesAFreshPostgresSchema() throws Exception {
+    try (TestDatabase pg = TestDatabase.postgres()) {
+      DatabaseSettings db = pg.settings();
+      assertEquals(2, JournalMigrations.migrate(db).migrationsExecuted);
+      assertEquals(0, JournalMigrations.migrate(db).migrationsExecuted);
+      assertTrue(
+          tables(db)
+              .containsAll(Set.of("event_journal", "event_tag", "snapshot", "durable_state")));
+    }
+  }
+
+  private static Set<String> tables(DatabaseSettings db) throws Exception {
+    Set<String> names = new HashSet<>();
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+        ResultSet rs =
+            c.getMetaData().getTables(null, c.getSchema(), "%", new String[] {"TABLE"})) {
+      while (rs.next()) {
+        names.add(rs.getString("TABLE_NAME"));
+      }
+    }
+    return names;
+  }
+}
