@@ -1,0 +1,303 @@
+package dev.muster.api.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
+import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
+import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
+import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeader;
+import static org.apache.pekko.http.javadsl.server.Directives.withRequestTimeoutResponse;
+
+import dev.muster.config.Rejection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.pekko.http.javadsl.model.HttpMethod;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Allow;
+import org.apache.pekko.http.javadsl.server.AuthenticationFailedRejection;
+import org.apache.pekko.http.javadsl.server.AuthorizationFailedRejection;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.InvalidRequiredValueForQueryParamRejection;
+import org.apache.pekko.http.javadsl.server.MalformedHeaderRejection;
+import org.apache.pekko.http.javadsl.server.MalformedQueryParamRejection;
+import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
+import org.apache.pekko.http.javadsl.server.MissingHeaderRejection;
+import org.apache.pekko.http.javadsl.server.MissingQueryParamRejection;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.RequestEntityExpectedRejection;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.server.UnacceptedResponseContentTypeRejection;
+import org.apache.pekko.http.javadsl.server.UnsupportedRequestContentTypeRejection;
+import org.apache.pekko.http.javadsl.server.ValidationRejection;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.pattern.StatusReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one error mapper of the API: every rejection, refusal and failure of a route becomes {@code
+ * {"error":{"code":"...","message":"..."}}} with a stable code and the matching status.
+ *
+ * <p>Entities refuse commands with {@link Rejection#reply} ({@code StatusReply.error("code:
+ * message")}); {@link #statusFor} maps the code. {@code inbox_full} answers 429 (back-pressure: the
+ * same request may succeed once the participant has drained its inbox); {@code budget_exceeded}
+ * answers 409 (retrying does not help until an operator raises the budget). An ask that timed out
+ * answers 503 {@code unavailable}: the command may still be applied, so clients retry with the same
+ * ids or Idempotency-Key. Any other exception answers 500 {@code internal_error} with a generic
+ * message; its details stay in the server's log.
+ */
+public final class ApiErrors {
+  public static final String INVALID_REQUEST = "invalid_request";
+  public static final String MALFORMED_JSON = "malformed_json";
+  public static final String UNAUTHORIZED = "unauthorized";
+  public static final String FORBIDDEN = "forbidden";
+  public static final String NOT_FOUND = "not_found";
+  public static final String METHOD_NOT_ALLOWED = "method_not_allowed";
+  public static final String NOT_ACCEPTABLE = "not_acceptable";
+  public static final String CONFLICT = "conflict";
+  public static final String PAYLOAD_TOO_LARGE = "payload_too_large";
+  public static final String UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type";
+  public static final String TOO_MANY_REQUESTS = "too_many_requests";
+  public static final String INTERNAL_ERROR = "internal_error";
+  public static final String UNAVAILABLE = "unavailable";
+
+  private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
+
+  private static final Map<String, StatusCode> STATUS_BY_CODE =
+      Map.ofEntries(
+          Map.entry(INVALID_REQUEST, StatusCodes.BAD_REQUEST),
+          Map.entry(MALFORMED_JSON, StatusCodes.BAD_REQUEST),
+          Map.entry(UNAUTHORIZED, StatusCodes.UNAUTHORIZED),
+          Map.entry(FORBIDDEN, StatusCodes.FORBIDDEN),
+          Map.entry(NOT_FOUND, StatusCodes.NOT_FOUND),
+          Map.entry("unknown_message", StatusCodes.NOT_FOUND),
+          Map.entry(METHOD_NOT_ALLOWED, StatusCodes.METHOD_NOT_ALLOWED),
+          Map.entry(NOT_ACCEPTABLE, StatusCodes.NOT_ACCEPTABLE),
+          Map.entry(CONFLICT, StatusCodes.CONFLICT),
+          Map.entry("stale_attempt", StatusCodes.CONFLICT),
+          Map.entry("illegal_transition", StatusCodes.CONFLICT),
+          Map.entry("already_resolved", StatusCodes.CONFLICT),
+          Map.entry("budget_exceeded", StatusCodes.CONFLICT),
+          Map.entry(PAYLOAD_TOO_LARGE, StatusCodes.CONTENT_TOO_LARGE),
+          Map.entry(UNSUPPORTED_MEDIA_TYPE, StatusCodes.UNSUPPORTED_MEDIA_TYPE),
+          Map.entry("inbox_full", StatusCodes.TOO_MANY_REQUESTS),
+          Map.entry(TOO_MANY_REQUESTS, StatusCodes.TOO_MANY_REQUESTS),
+          Map.entry(INTERNAL_ERROR, StatusCodes.INTERNAL_SERVER_ERROR),
+          Map.entry(UNAVAILABLE, StatusCodes.SERVICE_UNAVAILABLE));
+
+  static final String TIMEOUT_MESSAGE =
+      "the request did not complete in time; it may be retried (with the same ids or"
+          + " Idempotency-Key)";
+  static final String INTERNAL_MESSAGE =
+      "the server failed to handle the request; the failure has been logged";
+
+  private static final RejectionHandler REJECTIONS = rejectionHandler();
+  private static final ExceptionHandler EXCEPTIONS = exceptionHandler();
+
+  private ApiErrors() {}
+
+  /** The status an error code is answered with; 500 for a code the API does not know. */
+  public static StatusCode statusFor(String code) {
+    return STATUS_BY_CODE.getOrDefault(code, StatusCodes.INTERNAL_SERVER_ERROR);
+  }
+
+  /** {@code inner} with every rejection and exception answered as an error body. */
+  public static Route handle(Route inner) {
+    return withRequestTimeoutResponse(
+        ApiErrors::requestTimedOut,
+        () -> handleExceptions(EXCEPTIONS, () -> handleRejections(REJECTIONS, () -> inner)));
+  }
+
+  /** An error response: {@code {"error":{"code":...,"message":...}}} with {@code status}. */
+  public static HttpResponse response(StatusCode status, String code, String message) {
+    return JsonSupport.response(status, ErrorBody.of(code, message));
+  }
+
+  /** Completes with the error of {@code refusal}. */
+  public static Route completeError(ApiException refusal) {
+    return completeError(refusal.status(), refusal.code(), refusal.getMessage());
+  }
+
+  /** Completes with an error body. */
+  public static Route completeError(StatusCode status, String code, String message) {
+    return Directives.complete(response(status, code, message));
+  }
+
+  /** The answer to a route's failure; see the class comment. */
+  public static Route failure(Throwable failure) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof ApiException refusal) {
+      return completeError(refusal);
+    }
+    if (cause instanceof StatusReply.ErrorMessage refused) {
+      return refusedByEntity(Rejection.parse(String.valueOf(refused.getMessage())));
+    }
+    if (cause instanceof TimeoutException) {
+      return extractRequest(
+          request -> {
+            log.warn(
+                "{} {} timed out: {}", request.method().value(), path(request), cause.toString());
+            return completeError(StatusCodes.SERVICE_UNAVAILABLE, UNAVAILABLE, TIMEOUT_MESSAGE);
+          });
+    }
+    if (cause instanceof EntityStreamSizeException tooLarge) {
+      return tooLarge(tooLarge);
+    }
+    return extractRequest(
+        request -> {
+          log.error("{} {} failed", request.method().value(), path(request), cause);
+          return completeError(StatusCodes.INTERNAL_SERVER_ERROR, INTERNAL_ERROR, INTERNAL_MESSAGE);
+        });
+  }
+
+  private static Route refusedByEntity(Rejection rejection) {
+    StatusCode status = statusFor(rejection.code());
+    if (status.equals(StatusCodes.INTERNAL_SERVER_ERROR)) {
+      return extractRequest(
+          request -> {
+            log.error(
+                "{} {}: an entity refused with an error the API does not map: {}: {}",
+                request.method().value(),
+                path(request),
+                rejection.code(),
+                rejection.message());
+            return completeError(
+                StatusCodes.INTERNAL_SERVER_ERROR, INTERNAL_ERROR, INTERNAL_MESSAGE);
+          });
+    }
+    return completeError(status, rejection.code(), rejection.message());
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    Throwable current = failure;
+    while ((current instanceof CompletionException || current instanceof ExecutionException)
+        && current.getCause() != null) {
+      current = current.getCause();
+    }
+    return current;
+  }
+
+  private static ExceptionHandler exceptionHandler() {
+    return ExceptionHandler.newBuilder().matchAny(ApiErrors::failure).build();
+  }
+
+  private static RejectionHandler rejectionHandler() {
+    return RejectionHandler.newBuilder()
+        .handle(MalformedRequestContentRejection.class, r -> unreadableBody(r.getCause()))
+        .handle(
+            ValidationRejection.class,
+            r -> r.getCause().map(ApiErrors::unreadableBody).orElseGet(() -> invalid(r.message())))
+        .handle(RequestEntityExpectedRejection.class, r -> invalid("the request needs a JSON body"))
+        .handle(
+            UnsupportedRequestContentTypeRejection.class,
+            r ->
+                completeError(
+                    StatusCodes.UNSUPPORTED_MEDIA_TYPE,
+                    UNSUPPORTED_MEDIA_TYPE,
+                    "the request body must be "
+                        + r.getSupported().stream()
+                            .map(Object::toString)
+                            .sorted()
+                            .collect(Collectors.joining(" or "))))
+        .handle(
+            MalformedQueryParamRejection.class,
+            r -> invalid("query parameter '" + r.parameterName() + "': " + r.errorMsg()))
+        .handle(
+            MissingQueryParamRejection.class,
+            r -> invalid("query parameter '" + r.parameterName() + "' is required"))
+        .handle(
+            InvalidRequiredValueForQueryParamRejection.class,
+            r ->
+                invalid(
+                    "query parameter '"
+                        + r.parameterName()
+                        + "' must be '"
+                        + r.expectedValue()
+                        + "'"))
+        .handle(
+            MalformedHeaderRejection.class,
+            r -> invalid("header '" + r.headerName() + "': " + r.errorMsg()))
+        .handle(
+            MissingHeaderRejection.class,
+            r -> invalid("header '" + r.headerName() + "' is required"))
+        .handle(
+            AuthenticationFailedRejection.class,
+            r ->
+                completeError(
+                    StatusCodes.UNAUTHORIZED, UNAUTHORIZED, "missing or invalid credentials"))
+        .handle(
+            AuthorizationFailedRejection.class,
+            r ->
+                completeError(
+                    StatusCodes.FORBIDDEN, FORBIDDEN, "the credentials do not allow this"))
+        .handle(
+            UnacceptedResponseContentTypeRejection.class,
+            r -> completeError(StatusCodes.NOT_ACCEPTABLE, NOT_ACCEPTABLE, "the API answers JSON"))
+        .handleAll(MethodRejection.class, ApiErrors::methodNotAllowed)
+        .handleNotFound(completeError(StatusCodes.NOT_FOUND, NOT_FOUND, "no such resource"))
+        .handle(org.apache.pekko.http.javadsl.server.Rejection.class, ApiErrors::otherRejection)
+        .build();
+  }
+
+  private static Route unreadableBody(Throwable cause) {
+    if (cause instanceof EntityStreamSizeException tooLarge) {
+      return tooLarge(tooLarge);
+    }
+    ApiException refusal = JsonSupport.clientError(cause);
+    return refusal != null ? completeError(refusal) : failure(cause);
+  }
+
+  private static Route tooLarge(EntityStreamSizeException tooLarge) {
+    return completeError(
+        StatusCodes.CONTENT_TOO_LARGE,
+        PAYLOAD_TOO_LARGE,
+        "the request body is larger than " + tooLarge.limit() + " bytes");
+  }
+
+  private static Route methodNotAllowed(List<MethodRejection> rejections) {
+    HttpMethod[] allowed =
+        rejections.stream().map(MethodRejection::supported).distinct().toArray(HttpMethod[]::new);
+    String names =
+        rejections.stream()
+            .map(r -> r.supported().value())
+            .distinct()
+            .sorted()
+            .collect(Collectors.joining(", "));
+    return respondWithHeader(
+        Allow.create(allowed),
+        () ->
+            completeError(
+                StatusCodes.METHOD_NOT_ALLOWED,
+                METHOD_NOT_ALLOWED,
+                "this resource supports " + names));
+  }
+
+  private static Route otherRejection(org.apache.pekko.http.javadsl.server.Rejection rejection) {
+    return extractRequest(
+        request -> {
+          log.debug("{} {} rejected: {}", request.method().value(), path(request), rejection);
+          return invalid("the request cannot be handled as sent");
+        });
+  }
+
+  private static Route invalid(String message) {
+    return completeError(StatusCodes.BAD_REQUEST, INVALID_REQUEST, message);
+  }
+
+  private static HttpResponse requestTimedOut(HttpRequest request) {
+    log.warn("{} {} exceeded the request timeout", request.method().value(), path(request));
+    return response(StatusCodes.SERVICE_UNAVAILABLE, UNAVAILABLE, TIMEOUT_MESSAGE);
+  }
+
+  /** The path only: query strings may carry tokens and do not belong in logs. */
+  private static String path(HttpRequest request) {
+    return request.getUri().path();
+  }
+}

@@ -1,0 +1,58 @@
+package dev.muster.api.http;
+
+import dev.muster.config.Rejection;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+
+/**
+ * A request the API refuses, with the status and error code to answer. Routes throw it for bad
+ * input; {@link ApiErrors#handle} turns it into the error body. It is the client's fault, not a
+ * failure of the server, so it carries no stack trace and is not logged as an error.
+ */
+public final class ApiException extends RuntimeException {
+  private final StatusCode status;
+  private final String code;
+
+  public ApiException(StatusCode status, String code, String message) {
+    super(message, null, false, false);
+    this.status = status;
+    this.code = code;
+  }
+
+  /** An error whose status follows from its code ({@link ApiErrors#statusFor}). */
+  public static ApiException of(String code, String message) {
+    return new ApiException(ApiErrors.statusFor(code), code, message);
+  }
+
+  /** 400 {@code invalid_request}: the request is well-formed but its content is not acceptable. */
+  public static ApiException invalid(String message) {
+    return new ApiException(StatusCodes.BAD_REQUEST, ApiErrors.INVALID_REQUEST, message);
+  }
+
+  /** 404 {@code not_found}; also the answer for another workspace's objects. */
+  public static ApiException notFound(String message) {
+    return new ApiException(StatusCodes.NOT_FOUND, ApiErrors.NOT_FOUND, message);
+  }
+
+  /** 409 {@code conflict}: the request contradicts the current state. */
+  public static ApiException conflict(String message) {
+    return new ApiException(StatusCodes.CONFLICT, ApiErrors.CONFLICT, message);
+  }
+
+  /** An entity's refusal ({@link Rejection}) as the API answers it. */
+  public static ApiException of(Rejection rejection) {
+    return of(rejection.code(), rejection.message());
+  }
+
+  public StatusCode status() {
+    return status;
+  }
+
+  public String code() {
+    return code;
+  }
+
+  public ErrorBody body() {
+    return ErrorBody.of(code, getMessage());
+  }
+}
