@@ -24,7 +24,9 @@ public final class PersistenceConfig {
     values.put(shared + "db.maxConnections", db.poolSize());
     values.put(shared + "db.minConnections", db.poolSize());
     values.put(shared + "db.connectionTimeout", db.connectionTimeout().toMillis());
-    values.put("jdbc-read-journal.refresh-interval", db.queryRefreshInterval().toMillis() + "ms");
+    String refresh = db.queryRefreshInterval().toMillis() + "ms";
+    values.put("jdbc-read-journal.refresh-interval", refresh);
+    values.put("jdbc-read-journal.journal-sequence-retrieval.query-delay", refresh);
     return ConfigFactory.parseMap(values)
         .withFallback(ConfigFactory.parseResources("muster-persistence.conf"));
   }

@@ -1,0 +1,106 @@
+package dev.muster.api;
+
+import com.typesafe.config.Config;
+import dev.muster.api.http.HealthRoutes;
+import dev.muster.api.http.HttpServer;
+import dev.muster.api.http.HttpSettings;
+import dev.muster.api.http.JournalProbe;
+import dev.muster.api.missions.MissionRoutes;
+import dev.muster.api.participants.ParticipantRoutes;
+import dev.muster.config.NodeSettings;
+import dev.muster.config.ids.IdGenerator;
+import dev.muster.config.persistence.JournalMigrations;
+import dev.muster.coordinator.mission.CoordinatorSettings;
+import dev.muster.coordinator.mission.Mission;
+import dev.muster.registry.RegistrySettings;
+import dev.muster.registry.inbox.Inbox;
+import dev.muster.registry.participant.Participant;
+import dev.muster.runtime.dispatch.ShardedDispatch;
+import dev.muster.runtime.node.MusterNode;
+import dev.muster.runtime.node.RuntimeSettings;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * A running Muster node, started in the order of the architecture: settings, migrations, the
+ * cluster node, every entity's sharding, the HTTP API. {@link Main} runs one; tests run several.
+ */
+public final class MusterApplication implements AutoCloseable {
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+
+  private MusterApplication(ActorSystem<Void> system, ServerBinding binding) {
+    this.system = system;
+    this.binding = binding;
+  }
+
+  public static MusterApplication start(Config config) {
+    // 1. Settings: every module's, read and checked before anything starts.
+    NodeSettings node = NodeSettings.from(config);
+    RuntimeSettings runtime = RuntimeSettings.from(config);
+    RegistrySettings registry = RegistrySettings.from(config);
+    CoordinatorSettings coordinator = CoordinatorSettings.from(config);
+    HttpSettings http = HttpSettings.from(config);
+    Clock clock = Clock.systemUTC();
+    IdGenerator ids = IdGenerator.random();
+
+    // 2. The journal's schema, before the journal is used.
+    JournalMigrations.migrate(node.database());
+
+    // 3. The cluster node (self-join without seed nodes) with the Split Brain Resolver.
+    ActorSystem<Void> system = MusterNode.start(node, config);
+    try {
+      // 4. Sharding of every entity.
+      Participant.init(system, clock);
+      Inbox.init(system, registry, clock);
+      Mission.init(system, ShardedDispatch.create(system, runtime), coordinator, clock);
+
+      // 5. The HTTP API.
+      JournalProbe journal = JournalProbe.start(system, node.database(), http);
+      Route routes =
+          Directives.concat(
+              HealthRoutes.forNode(system, journal, http).route(),
+              new ParticipantRoutes(system, http, ids).route(),
+              new MissionRoutes(system, http, ids).route());
+      ServerBinding binding =
+          HttpServer.start(system, routes, http)
+              .toCompletableFuture()
+              .get(http.askTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+      return new MusterApplication(system, binding);
+    } catch (Exception e) {
+      system.terminate();
+      throw new IllegalStateException("Muster could not start: " + e.getMessage(), e);
+    }
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  /** Where the HTTP API listens (the bound port when port 0 was asked for). */
+  public InetSocketAddress httpAddress() {
+    return binding.localAddress();
+  }
+
+  /** Stops the node the way SIGTERM does: CoordinatedShutdown, shards handed off. */
+  @Override
+  public void close() {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("Muster did not stop within 30 s", e);
+    }
+  }
+
+  /** Blocks until the node has stopped (for Main). */
+  public void awaitTermination(Duration atMost) throws Exception {
+    system.getWhenTerminated().toCompletableFuture().get(atMost.toMillis(), TimeUnit.MILLISECONDS);
+  }
+}

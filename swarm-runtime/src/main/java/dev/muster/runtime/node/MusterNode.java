@@ -1,0 +1,59 @@
+package dev.muster.runtime.node;
+
+import com.typesafe.config.Config;
+import dev.muster.config.NodeSettings;
+import dev.muster.config.SettingsException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts the ActorSystem of a node as a cluster member with the Split Brain Resolver. Without seed
+ * nodes the node joins itself and forms a cluster of one.
+ */
+public final class MusterNode {
+  private static final Logger log = LoggerFactory.getLogger(MusterNode.class);
+
+  private MusterNode() {}
+
+  public static ActorSystem<Void> start(NodeSettings node, Config loaded) {
+    RuntimeSettings runtime = RuntimeSettings.from(loaded);
+    refuseClusterOnEmbeddedDatabase(node);
+    ActorSystem<Void> system =
+        ActorSystem.create(
+            Behaviors.empty(), NodeConfig.SYSTEM_NAME, NodeConfig.render(node, runtime, loaded));
+    Cluster cluster = Cluster.get(system);
+    if (node.cluster().selfJoin()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    log.info(
+        "Muster node {} on {} ({})",
+        cluster.selfMember().address(),
+        node.database().describe(),
+        node.cluster().selfJoin() ? "single node" : "seed nodes " + node.cluster().seedNodes());
+    return system;
+  }
+
+  /**
+   * H2 in file mode belongs to one process: a second node on the same file would hang and then
+   * fail. A node that is told to join others must use PostgreSQL.
+   */
+  private static void refuseClusterOnEmbeddedDatabase(NodeSettings node) {
+    boolean onlySelf =
+        node.cluster().seedNodes().stream()
+            .allMatch(
+                seed ->
+                    seed.host().equals(node.cluster().host())
+                        && seed.port() == node.cluster().port());
+    if (node.database().embedded() && !onlySelf) {
+      throw new SettingsException(
+          "cluster.seed-nodes",
+          "the embedded H2 database is single-node only; a node that joins "
+              + node.cluster().seedNodes()
+              + " needs PostgreSQL (set MUSTER_DB_URL to a jdbc:postgresql: URL)");
+    }
+  }
+}
