@@ -48,7 +48,10 @@ class NodeSettingsTest {
   @Test
   void seedNodesAreCommaSeparatedHostPorts() {
     NodeSettings settings =
-        load(Map.of("muster.cluster.seed-nodes", "127.0.0.1:2551, 127.0.0.1:2552"));
+        load(
+            Map.of(
+                "muster.cluster.seed-nodes", "127.0.0.1:2551, 127.0.0.1:2552",
+                "muster.db.url", "jdbc:postgresql://127.0.0.1:5432/test"));
     assertEquals(
         List.of(new HostPort("127.0.0.1", 2551), new HostPort("127.0.0.1", 2552)),
         settings.cluster().seedNodes());
@@ -64,7 +67,8 @@ class NodeSettingsTest {
         Arguments.of("muster.db.schema", "x", "only be chosen on PostgreSQL"),
         Arguments.of("muster.db.pool-size", 0, "muster.db.pool-size"),
         Arguments.of("muster.db.connection-timeout", "soon", "muster.db.connection-timeout"),
-        Arguments.of("muster.data-dir", "", "muster.data-dir"));
+        Arguments.of("muster.data-dir", "", "muster.data-dir"),
+        Arguments.of("muster.cluster.seed-nodes", "127.0.0.1:2552", "single-node only"));
   }
 
   @ParameterizedTest(name = "{0}={1}")

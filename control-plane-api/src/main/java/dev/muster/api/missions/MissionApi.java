@@ -62,7 +62,7 @@ final class MissionApi {
           m.attempts().stream()
               .filter(a -> a.state() == Attempt.State.SUCCEEDED)
               .findFirst()
-              .flatMap(Attempt::result);
+              .map(Attempt::result);
       return new MissionResponse(
           m.id(),
           m.spec().workspace(),

@@ -2,11 +2,14 @@ package dev.muster.coordinator.model;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
 
-/** One try of a mission by one participant. */
+/**
+ * One try of a mission by one participant; {@code result} is what it reported (null until then).
+ */
 public record Attempt(
     int number,
     String participantId,
@@ -14,7 +17,7 @@ public record Attempt(
     Instant offeredAt,
     Optional<Instant> acceptedAt,
     Optional<Instant> endedAt,
-    Optional<JsonNode> result) {
+    JsonNode result) {
 
   public enum State {
     OFFERED,
@@ -36,7 +39,7 @@ public record Attempt(
         at,
         Optional.empty(),
         Optional.empty(),
-        Optional.empty());
+        NullNode.instance);
   }
 
   public boolean active() {
@@ -56,7 +59,7 @@ public record Attempt(
         offeredAt,
         acceptedAt.or(() -> Optional.of(at)),
         Optional.of(at),
-        Optional.of(output));
+        output);
   }
 
   public Attempt superseded(Instant at) {

@@ -108,7 +108,7 @@ class MissionTest {
     MissionState state = completed.reply().getValue();
     assertEquals(Phase.SUCCEEDED, state.phase());
     assertEquals(Attempt.State.SUCCEEDED, state.attempt(1).orElseThrow().state());
-    assertEquals(result, state.attempt(1).orElseThrow().result().orElseThrow());
+    assertEquals(result, state.attempt(1).orElseThrow().result());
     assertEquals(
         List.of(Decision.Kind.PROCEED, Decision.Kind.COMPLETE),
         state.decisions().stream().map(d -> d.decision().kind()).toList());

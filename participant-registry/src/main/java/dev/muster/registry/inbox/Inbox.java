@@ -1,5 +1,7 @@
 package dev.muster.registry.inbox;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.muster.config.CborSerializable;
@@ -107,6 +109,11 @@ public final class Inbox
     }
   }
 
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "result")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = Accepted.class, name = "accepted"),
+    @JsonSubTypes.Type(value = Refused.class, name = "refused")
+  })
   public sealed interface EnqueueResult extends CborSerializable {}
 
   public record Accepted(String messageId, long seq, boolean duplicate) implements EnqueueResult {}

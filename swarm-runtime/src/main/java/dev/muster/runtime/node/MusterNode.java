@@ -2,7 +2,6 @@ package dev.muster.runtime.node;
 
 import com.typesafe.config.Config;
 import dev.muster.config.NodeSettings;
-import dev.muster.config.SettingsException;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -21,7 +20,6 @@ public final class MusterNode {
 
   public static ActorSystem<Void> start(NodeSettings node, Config loaded) {
     RuntimeSettings runtime = RuntimeSettings.from(loaded);
-    refuseClusterOnEmbeddedDatabase(node);
     ActorSystem<Void> system =
         ActorSystem.create(
             Behaviors.empty(), NodeConfig.SYSTEM_NAME, NodeConfig.render(node, runtime, loaded));
@@ -35,25 +33,5 @@ public final class MusterNode {
         node.database().describe(),
         node.cluster().selfJoin() ? "single node" : "seed nodes " + node.cluster().seedNodes());
     return system;
-  }
-
-  /**
-   * H2 in file mode belongs to one process: a second node on the same file would hang and then
-   * fail. A node that is told to join others must use PostgreSQL.
-   */
-  private static void refuseClusterOnEmbeddedDatabase(NodeSettings node) {
-    boolean onlySelf =
-        node.cluster().seedNodes().stream()
-            .allMatch(
-                seed ->
-                    seed.host().equals(node.cluster().host())
-                        && seed.port() == node.cluster().port());
-    if (node.database().embedded() && !onlySelf) {
-      throw new SettingsException(
-          "cluster.seed-nodes",
-          "the embedded H2 database is single-node only; a node that joins "
-              + node.cluster().seedNodes()
-              + " needs PostgreSQL (set MUSTER_DB_URL to a jdbc:postgresql: URL)");
-    }
   }
 }
