@@ -10,6 +10,8 @@ import dev.muster.api.participants.ParticipantRoutes;
 import dev.muster.config.NodeSettings;
 import dev.muster.config.ids.IdGenerator;
 import dev.muster.config.persistence.JournalMigrations;
+import dev.muster.coordinator.directory.MissionDirectory;
+import dev.muster.coordinator.keeper.MissionKeeper;
 import dev.muster.coordinator.mission.CoordinatorSettings;
 import dev.muster.coordinator.mission.Mission;
 import dev.muster.registry.RegistrySettings;
@@ -61,7 +63,11 @@ public final class MusterApplication implements AutoCloseable {
       Inbox.init(system, registry, clock);
       Mission.init(system, ShardedDispatch.create(system, runtime), coordinator, clock);
 
-      // 5. The HTTP API.
+      // 5. The read side (lists of missions and escalations) and the keeper that wakes missions.
+      MissionDirectory.get(system);
+      MissionKeeper.init(system);
+
+      // 6. The HTTP API.
       JournalProbe journal = JournalProbe.start(system, node.database(), http);
       Route routes =
           Directives.concat(

@@ -8,7 +8,8 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * One try of a mission by one participant; {@code result} is what it reported (null until then).
+ * One try of a mission by one participant: when it was offered, accepted and last heard of, what it
+ * cost, and how it ended. {@code result} is null until the worker reports success.
  */
 public record Attempt(
     int number,
@@ -16,14 +17,47 @@ public record Attempt(
     State state,
     Instant offeredAt,
     Optional<Instant> acceptedAt,
+    Optional<Instant> lastHeartbeat,
+    double progress,
+    double cost,
     Optional<Instant> endedAt,
-    JsonNode result) {
+    JsonNode result,
+    Optional<Failure> failure,
+    Optional<String> endReason) {
 
   public enum State {
+    /** In the participant's inbox, not yet acknowledged. */
     OFFERED,
+    /** Acknowledged by the worker, which heartbeats while it works. */
     RUNNING,
     SUCCEEDED,
-    SUPERSEDED;
+    FAILED,
+    /** Ended by the coordinator (stalled, cancelled, a sibling won, the budget ran out). */
+    STOOD_DOWN,
+    /** Never started: the inbox refused it, the worker declined it, or the offer expired. */
+    WITHDRAWN,
+    /** The worker handed it to another role or participant. */
+    HANDED_OFF;
+
+    @JsonValue
+    public String wire() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** How a worker says its attempt failed. */
+  public record Failure(
+      String reason,
+      boolean retryable,
+      Optional<String> errorKind,
+      CleanupStatus cleanupStatus,
+      Optional<String> recoveryAction) {}
+
+  /** What a failed attempt left behind. */
+  public enum CleanupStatus {
+    CLEAN,
+    PARTIAL,
+    NEEDS_RECOVERY;
 
     @JsonValue
     public String wire() {
@@ -39,31 +73,106 @@ public record Attempt(
         at,
         Optional.empty(),
         Optional.empty(),
-        NullNode.instance);
+        0,
+        0,
+        Optional.empty(),
+        NullNode.instance,
+        Optional.empty(),
+        Optional.empty());
   }
 
   public boolean active() {
     return state == State.OFFERED || state == State.RUNNING;
   }
 
-  public Attempt accepted(Instant at) {
-    return new Attempt(
-        number, participantId, State.RUNNING, offeredAt, Optional.of(at), endedAt, result);
+  /** Whether this attempt counts against the retry policy: it started and did not succeed. */
+  public boolean countsAsFailure() {
+    return state == State.FAILED || (state == State.STOOD_DOWN && acceptedAt.isPresent());
   }
 
-  public Attempt succeeded(JsonNode output, Instant at) {
-    return new Attempt(
-        number,
-        participantId,
-        State.SUCCEEDED,
-        offeredAt,
+  /** When the worker was last heard of: its last heartbeat, or when it accepted. */
+  public Optional<Instant> lastSeen() {
+    return lastHeartbeat.isPresent() ? lastHeartbeat : acceptedAt;
+  }
+
+  public Attempt accepted(Instant at) {
+    return with(State.RUNNING, Optional.of(at), lastHeartbeat, progress, cost, endedAt, result);
+  }
+
+  public Attempt heartbeat(Optional<Double> newProgress, Optional<Double> newCost, Instant at) {
+    return with(
+        state == State.OFFERED ? State.RUNNING : state,
         acceptedAt.or(() -> Optional.of(at)),
+        Optional.of(at),
+        newProgress.orElse(progress),
+        newCost.orElse(cost),
+        endedAt,
+        result);
+  }
+
+  public Attempt succeeded(JsonNode output, Optional<Double> finalCost, Instant at) {
+    return with(
+        State.SUCCEEDED,
+        acceptedAt.or(() -> Optional.of(at)),
+        lastHeartbeat,
+        1.0,
+        finalCost.orElse(cost),
         Optional.of(at),
         output);
   }
 
-  public Attempt superseded(Instant at) {
+  public Attempt failed(Failure why, Optional<Double> finalCost, Instant at) {
     return new Attempt(
-        number, participantId, State.SUPERSEDED, offeredAt, acceptedAt, Optional.of(at), result);
+        number,
+        participantId,
+        State.FAILED,
+        offeredAt,
+        acceptedAt.or(() -> Optional.of(at)),
+        lastHeartbeat,
+        progress,
+        finalCost.orElse(cost),
+        Optional.of(at),
+        result,
+        Optional.of(why),
+        Optional.of(why.reason()));
+  }
+
+  public Attempt ended(State end, String reason, Instant at) {
+    return new Attempt(
+        number,
+        participantId,
+        end,
+        offeredAt,
+        acceptedAt,
+        lastHeartbeat,
+        progress,
+        cost,
+        Optional.of(at),
+        result,
+        failure,
+        Optional.of(reason));
+  }
+
+  private Attempt with(
+      State s,
+      Optional<Instant> accepted,
+      Optional<Instant> heartbeat,
+      double p,
+      double c,
+      Optional<Instant> ended,
+      JsonNode r) {
+    return new Attempt(
+        number,
+        participantId,
+        s,
+        offeredAt,
+        accepted,
+        heartbeat,
+        p,
+        c,
+        ended,
+        r,
+        failure,
+        endReason);
   }
 }

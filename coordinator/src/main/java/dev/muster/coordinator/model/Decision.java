@@ -4,8 +4,10 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What the coordinator decided about a mission, and why. Persisted as the event {@code
@@ -14,8 +16,12 @@ import java.util.Map;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
 @JsonSubTypes({
   @JsonSubTypes.Type(value = Decision.Proceed.class, name = "proceed"),
+  @JsonSubTypes.Type(value = Decision.Split.class, name = "split"),
   @JsonSubTypes.Type(value = Decision.Retry.class, name = "retry"),
-  @JsonSubTypes.Type(value = Decision.Complete.class, name = "complete")
+  @JsonSubTypes.Type(value = Decision.Escalate.class, name = "escalate"),
+  @JsonSubTypes.Type(value = Decision.StandDown.class, name = "stand_down"),
+  @JsonSubTypes.Type(value = Decision.Complete.class, name = "complete"),
+  @JsonSubTypes.Type(value = Decision.Fail.class, name = "fail")
 })
 public sealed interface Decision {
 
@@ -49,35 +55,112 @@ public sealed interface Decision {
     }
 
     public Map<String, Object> inputs() {
-      Map<String, Object> inputs = new LinkedHashMap<>();
-      inputs.put("participant_id", participantId);
-      inputs.put("attempt", attempt);
-      return inputs;
+      return ordered("participant_id", participantId, "attempt", attempt);
     }
   }
 
-  /** Try again after {@code backoffMillis}, not with the participants in the reason. */
-  record Retry(int nextAttempt, long backoffMillis, String reason) implements Decision {
+  /** Fan out into children, each a mission of its own, joined by {@code join}. */
+  record Split(List<String> children, String join, String reason) implements Decision {
+    public Split {
+      children = List.copyOf(children);
+    }
+
+    public Kind kind() {
+      return Kind.SPLIT;
+    }
+
+    public Map<String, Object> inputs() {
+      return ordered("children", children, "join", join);
+    }
+  }
+
+  /** Try again after {@code backoffMs}, preferring participants other than {@code avoid}. */
+  record Retry(int nextAttempt, long backoffMs, List<String> avoid, String reason)
+      implements Decision {
+    public Retry {
+      avoid = List.copyOf(avoid);
+    }
+
     public Kind kind() {
       return Kind.RETRY;
     }
 
     public Map<String, Object> inputs() {
-      Map<String, Object> inputs = new LinkedHashMap<>();
-      inputs.put("next_attempt", nextAttempt);
-      inputs.put("backoff_ms", backoffMillis);
+      return ordered("next_attempt", nextAttempt, "backoff_ms", backoffMs, "avoid", avoid);
+    }
+  }
+
+  /** Hand the mission to a person: escalation {@code escalationId}, to {@code target}. */
+  record Escalate(
+      String escalationId, String target, Optional<String> recoveryAction, String reason)
+      implements Decision {
+    public Kind kind() {
+      return Kind.ESCALATE;
+    }
+
+    public Map<String, Object> inputs() {
+      Map<String, Object> inputs = ordered("escalation_id", escalationId, "target", target);
+      recoveryAction.ifPresent(a -> inputs.put("recovery_action", a));
       return inputs;
     }
   }
 
-  /** The mission is done: attempt {@code attempt} succeeded. */
-  record Complete(int attempt, String reason) implements Decision {
+  /**
+   * Stop work: the listed attempts (their participants are told to stand down) and children. When
+   * {@code ends} is present the mission itself ends in that phase (cancelled, stood down).
+   */
+  record StandDown(
+      List<Integer> attempts,
+      List<String> participants,
+      List<String> children,
+      Optional<Phase> ends,
+      String reason)
+      implements Decision {
+    public StandDown {
+      attempts = List.copyOf(attempts);
+      participants = List.copyOf(participants);
+      children = List.copyOf(children);
+    }
+
+    public Kind kind() {
+      return Kind.STAND_DOWN;
+    }
+
+    public Map<String, Object> inputs() {
+      Map<String, Object> inputs =
+          ordered("attempts", attempts, "participants", participants, "children", children);
+      ends.ifPresent(p -> inputs.put("mission_ends", p.wire()));
+      return inputs;
+    }
+  }
+
+  /** The mission is done and succeeded. */
+  record Complete(String reason) implements Decision {
     public Kind kind() {
       return Kind.COMPLETE;
     }
 
     public Map<String, Object> inputs() {
-      return Map.of("attempt", attempt);
+      return Map.of();
     }
+  }
+
+  /** The mission is done and failed. */
+  record Fail(String reason) implements Decision {
+    public Kind kind() {
+      return Kind.FAIL;
+    }
+
+    public Map<String, Object> inputs() {
+      return Map.of();
+    }
+  }
+
+  private static Map<String, Object> ordered(Object... keysAndValues) {
+    Map<String, Object> map = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return map;
   }
 }

@@ -2,21 +2,32 @@ package dev.muster.coordinator.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.muster.config.CborSerializable;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Everything known about a submitted mission. Immutable: each method returns the state after one
- * fact, and refuses (with {@link IllegalStateException}) a fact the transition table forbids.
+ * fact or decision, and refuses ({@link IllegalStateException}) what the transition table forbids.
  */
 public record MissionState(
     String id,
     MissionSpec spec,
     Phase phase,
+    Requirements requirements,
     List<Attempt> attempts,
     List<DecisionRecord> decisions,
+    List<Escalation> escalations,
+    List<Child> children,
+    List<Handoff> handoffs,
+    Optional<Approval> approval,
+    Optional<Instant> waitingSince,
+    Optional<Instant> retryAt,
+    List<String> avoid,
+    int forgivenFailures,
     Instant submittedAt,
     Instant updatedAt)
     implements CborSerializable {
@@ -24,54 +35,261 @@ public record MissionState(
   /** A decision as it stands in the log. */
   public record DecisionRecord(Decision decision, Instant at) {}
 
+  /** A child of a split, and the last outcome it reported (none yet: still working). */
+  public record Child(String id, Optional<Phase> outcome) {}
+
+  /** A worker handed its attempt on: to whom (by requirements or by name), and why. */
+  public record Handoff(int attempt, String from, Requirements to, String note, Instant at) {}
+
+  /** An operator's answer to the mission's approval gate. */
+  public record Approval(boolean granted, String note, String by, Instant at) {}
+
   public MissionState {
     attempts = List.copyOf(attempts);
     decisions = List.copyOf(decisions);
+    escalations = List.copyOf(escalations);
+    children = List.copyOf(children);
+    handoffs = List.copyOf(handoffs);
+    avoid = List.copyOf(avoid);
   }
 
   public static MissionState submitted(String id, MissionSpec spec, Instant at) {
-    return new MissionState(id, spec, Phase.PENDING, List.of(), List.of(), at, at);
+    return new MissionState(
+        id,
+        spec,
+        Phase.PENDING,
+        new Requirements(spec.requiredCapabilities(), spec.requiredRoles(), Optional.empty()),
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        List.of(),
+        0,
+        at,
+        at);
   }
+
+  // Reading
 
   public Optional<Attempt> currentAttempt() {
     return attempts.isEmpty() ? Optional.empty() : Optional.of(attempts.get(attempts.size() - 1));
+  }
+
+  public Optional<Attempt> activeAttempt() {
+    return currentAttempt().filter(Attempt::active);
   }
 
   public Optional<Attempt> attempt(int number) {
     return attempts.stream().filter(a -> a.number() == number).findFirst();
   }
 
-  /** The number the next attempt gets. */
   public int nextAttemptNumber() {
     return attempts.size() + 1;
   }
 
-  public MissionState decided(Decision decision, Instant at) {
-    List<DecisionRecord> log = new ArrayList<>(decisions);
-    log.add(new DecisionRecord(decision, at));
-    if (decision instanceof Decision.Proceed p) {
-      return withAttempts(supersedeActive(at, Attempt.offered(p.attempt(), p.participantId(), at)))
-          .moveTo(Phase.OFFERED, log, at);
-    }
-    if (decision instanceof Decision.Retry) {
-      return withAttempts(supersedeActive(at, null)).moveTo(Phase.RETRYING, log, at);
-    }
-    return moveTo(Phase.SUCCEEDED, log, at);
+  /** Failed attempts since an operator last asked for a fresh round of retries. */
+  public int failures() {
+    return (int) attempts.stream().filter(Attempt::countsAsFailure).count() - forgivenFailures;
   }
 
-  /** No participant could take the mission yet: it waits in the queue. */
+  public Optional<Escalation> escalation(String escalationId) {
+    return escalations.stream().filter(e -> e.id().equals(escalationId)).findFirst();
+  }
+
+  public Optional<Escalation> openEscalation() {
+    return escalations.stream().filter(Escalation::open).reduce((a, b) -> b);
+  }
+
+  public Optional<Child> child(String childId) {
+    return children.stream().filter(c -> c.id().equals(childId)).findFirst();
+  }
+
+  /** The id the next escalation gets. */
+  public String nextEscalationId() {
+    return id + ".e" + (escalations.size() + 1);
+  }
+
+  /** Participants of attempts that did not work out, whom a retry prefers to avoid. */
+  public List<String> participantsThatFailed() {
+    return attempts.stream()
+        .filter(a -> !a.active() && a.state() != Attempt.State.SUCCEEDED)
+        .map(Attempt::participantId)
+        .distinct()
+        .toList();
+  }
+
+  // Facts
+
+  public MissionState awaitingApproval(Instant at) {
+    return moveTo(Phase.AWAITING_APPROVAL, at);
+  }
+
+  public MissionState approvalGiven(Approval answer) {
+    return edit(answer.at(), s -> s.approval = Optional.of(answer));
+  }
+
   public MissionState queued(Instant at) {
-    return moveTo(Phase.QUEUED, decisions, at);
+    return edit(at, s -> s.waitingSince = Optional.of(at)).moveTo(Phase.QUEUED, at);
   }
 
-  public MissionState accepted(int attempt, Instant at) {
-    return replaceAttempt(attempt, attemptOrThrow(attempt).accepted(at))
-        .moveTo(Phase.RUNNING, decisions, at);
+  public MissionState accepted(int number, Instant at) {
+    return withAttempt(number, a -> a.accepted(at), at).moveTo(Phase.RUNNING, at);
   }
 
-  public MissionState succeeded(int attempt, JsonNode result, Instant at) {
-    return replaceAttempt(attempt, attemptOrThrow(attempt).succeeded(result, at));
+  public MissionState heartbeat(
+      int number, Optional<Double> progress, Optional<Double> cost, Instant at) {
+    MissionState next = withAttempt(number, a -> a.heartbeat(progress, cost, at), at);
+    return phase == Phase.OFFERED ? next.moveTo(Phase.RUNNING, at) : next;
   }
+
+  public MissionState succeeded(int number, JsonNode result, Optional<Double> cost, Instant at) {
+    return withAttempt(number, a -> a.succeeded(result, cost, at), at);
+  }
+
+  public MissionState failed(
+      int number, Attempt.Failure failure, Optional<Double> cost, Instant at) {
+    return withAttempt(number, a -> a.failed(failure, cost, at), at);
+  }
+
+  /** The attempt never started: refused by the inbox, declined by the worker, or expired. */
+  public MissionState withdrawn(int number, String reason, Instant at) {
+    return withAttempt(number, a -> a.ended(Attempt.State.WITHDRAWN, reason, at), at);
+  }
+
+  public MissionState handedOff(Handoff handoff) {
+    return withAttempt(
+            handoff.attempt(),
+            a -> a.ended(Attempt.State.HANDED_OFF, "handed off: " + handoff.note(), handoff.at()),
+            handoff.at())
+        .edit(
+            handoff.at(),
+            s -> {
+              s.requirements = handoff.to();
+              s.handoffs.add(handoff);
+            });
+  }
+
+  public MissionState childReported(String childId, Phase outcome, Instant at) {
+    return edit(
+        at,
+        s ->
+            s.children.replaceAll(
+                c -> c.id().equals(childId) ? new Child(childId, Optional.of(outcome)) : c));
+  }
+
+  /**
+   * An operator resolved an escalation. Asking for another try (retry, reassign, raise the budget,
+   * confirm the recovery) grants a fresh round of attempts; a reassignment names the participant.
+   */
+  public MissionState escalationResolved(String escalationId, Escalation.Resolution how) {
+    boolean freshRound =
+        switch (how.action()) {
+          case RETRY, REASSIGN, RAISE_BUDGET, CONFIRM_RECOVERY -> true;
+          default -> false;
+        };
+    int failures = failures();
+    return edit(
+        how.at(),
+        s -> {
+          s.escalations.replaceAll(e -> e.id().equals(escalationId) ? e.resolved(how) : e);
+          if (freshRound) {
+            s.forgivenFailures += failures;
+          }
+          if (how.action() == Escalation.Action.REASSIGN) {
+            s.requirements =
+                new Requirements(
+                    requirements.capabilities(), requirements.roles(), how.participantId());
+          }
+        });
+  }
+
+  // Decisions
+
+  public MissionState decided(Decision decision, Instant at) {
+    return edit(at, s -> s.decisions.add(new DecisionRecord(decision, at))).apply(decision, at);
+  }
+
+  private MissionState apply(Decision decision, Instant at) {
+    if (decision instanceof Decision.Proceed p) {
+      return edit(
+              at,
+              s -> {
+                s.attempts.add(Attempt.offered(p.attempt(), p.participantId(), at));
+                s.waitingSince = Optional.empty();
+                s.retryAt = Optional.empty();
+              })
+          .moveTo(Phase.OFFERED, at);
+    }
+    if (decision instanceof Decision.Split split) {
+      return edit(
+              at,
+              s -> split.children().forEach(c -> s.children.add(new Child(c, Optional.empty()))))
+          .moveTo(Phase.SPLIT, at);
+    }
+    if (decision instanceof Decision.Retry r) {
+      Instant due = at.plus(Duration.ofMillis(r.backoffMs()));
+      return edit(
+              at,
+              s -> {
+                s.waitingSince = Optional.of(due);
+                s.retryAt = Optional.of(due);
+                s.avoid = new ArrayList<>(r.avoid());
+              })
+          .moveTo(Phase.RETRYING, at);
+    }
+    if (decision instanceof Decision.Escalate e) {
+      Escalation opened =
+          new Escalation(
+              e.escalationId(), e.reason(), e.target(), e.recoveryAction(), at, Optional.empty());
+      return edit(
+              at,
+              s -> {
+                s.escalations.add(opened);
+                s.waitingSince = Optional.empty();
+                s.retryAt = Optional.empty();
+              })
+          .moveTo(Phase.ESCALATED, at);
+    }
+    if (decision instanceof Decision.StandDown d) {
+      MissionState next = this;
+      for (int number : d.attempts()) {
+        if (attemptOrThrow(number).active()) {
+          next =
+              next.withAttempt(number, a -> a.ended(Attempt.State.STOOD_DOWN, d.reason(), at), at);
+        }
+      }
+      return d.ends().isPresent() ? next.settle(d.ends().get(), at) : next;
+    }
+    if (decision instanceof Decision.Complete) {
+      return settle(Phase.SUCCEEDED, at);
+    }
+    return settle(Phase.FAILED, at);
+  }
+
+  /** Ends the mission in a final phase; escalations still open are settled by that outcome. */
+  private MissionState settle(Phase end, Instant at) {
+    Escalation.Resolution settled =
+        new Escalation.Resolution(
+            Escalation.Action.SETTLED,
+            Optional.empty(),
+            "the mission ended " + end.wire(),
+            "coordinator",
+            at);
+    return edit(
+            at,
+            s -> {
+              s.escalations.replaceAll(e -> e.open() ? e.resolved(settled) : e);
+              s.waitingSince = Optional.empty();
+              s.retryAt = Optional.empty();
+            })
+        .moveTo(end, at);
+  }
+
+  // Helpers
 
   private Attempt attemptOrThrow(int number) {
     return attempt(number)
@@ -79,34 +297,77 @@ public record MissionState(
             () -> new IllegalStateException("mission " + id + " has no attempt " + number));
   }
 
-  private List<Attempt> supersedeActive(Instant at, Attempt added) {
-    List<Attempt> next = new ArrayList<>();
-    for (Attempt a : attempts) {
-      next.add(a.active() ? a.superseded(at) : a);
-    }
-    if (added != null) {
-      next.add(added);
-    }
-    return next;
+  private MissionState withAttempt(
+      int number, java.util.function.UnaryOperator<Attempt> change, Instant at) {
+    Attempt changed = change.apply(attemptOrThrow(number));
+    return edit(at, s -> s.attempts.replaceAll(a -> a.number() == number ? changed : a));
   }
 
-  private MissionState replaceAttempt(int number, Attempt replacement) {
-    List<Attempt> next = new ArrayList<>();
-    for (Attempt a : attempts) {
-      next.add(a.number() == number ? replacement : a);
-    }
-    return withAttempts(next);
-  }
-
-  private MissionState withAttempts(List<Attempt> next) {
-    return new MissionState(id, spec, phase, next, decisions, submittedAt, updatedAt);
-  }
-
-  private MissionState moveTo(Phase next, List<DecisionRecord> log, Instant at) {
+  private MissionState moveTo(Phase next, Instant at) {
     if (!phase.canMoveTo(next)) {
       throw new IllegalStateException(
           "mission " + id + " cannot move from " + phase.wire() + " to " + next.wire());
     }
-    return new MissionState(id, spec, next, attempts, log, submittedAt, at);
+    return edit(at, s -> s.phase = next);
+  }
+
+  /** Copies this state, lets {@code change} edit the copy, and stamps it with {@code at}. */
+  private MissionState edit(Instant at, Consumer<Editor> change) {
+    Editor editor = new Editor(this);
+    change.accept(editor);
+    return editor.build(at);
+  }
+
+  /** A mutable copy used only inside the transition methods above. */
+  private static final class Editor {
+    private final MissionState from;
+    Phase phase;
+    Requirements requirements;
+    final List<Attempt> attempts;
+    final List<DecisionRecord> decisions;
+    final List<Escalation> escalations;
+    final List<Child> children;
+    final List<Handoff> handoffs;
+    Optional<Approval> approval;
+    Optional<Instant> waitingSince;
+    Optional<Instant> retryAt;
+    List<String> avoid;
+    int forgivenFailures;
+
+    Editor(MissionState s) {
+      from = s;
+      phase = s.phase;
+      requirements = s.requirements;
+      attempts = new ArrayList<>(s.attempts);
+      decisions = new ArrayList<>(s.decisions);
+      escalations = new ArrayList<>(s.escalations);
+      children = new ArrayList<>(s.children);
+      handoffs = new ArrayList<>(s.handoffs);
+      approval = s.approval;
+      waitingSince = s.waitingSince;
+      retryAt = s.retryAt;
+      avoid = s.avoid;
+      forgivenFailures = s.forgivenFailures;
+    }
+
+    MissionState build(Instant at) {
+      return new MissionState(
+          from.id,
+          from.spec,
+          phase,
+          requirements,
+          attempts,
+          decisions,
+          escalations,
+          children,
+          handoffs,
+          approval,
+          waitingSince,
+          retryAt,
+          avoid,
+          forgivenFailures,
+          from.submittedAt,
+          at);
+    }
   }
 }

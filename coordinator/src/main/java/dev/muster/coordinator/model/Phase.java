@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * Where a mission is in its life. The transitions form a closed table: anything not listed here is
- * illegal and is rejected before anything is persisted.
+ * illegal, and a command that would need it is rejected before anything is persisted.
  */
 public enum Phase {
   PENDING,
@@ -28,17 +28,23 @@ public enum Phase {
 
   private static final Map<Phase, Set<Phase>> NEXT =
       Map.ofEntries(
-          Map.entry(PENDING, EnumSet.of(AWAITING_APPROVAL, QUEUED, OFFERED, SPLIT, CANCELLED)),
-          Map.entry(AWAITING_APPROVAL, EnumSet.of(QUEUED, OFFERED, FAILED, CANCELLED)),
-          Map.entry(QUEUED, EnumSet.of(OFFERED, ESCALATED, CANCELLED)),
+          Map.entry(
+              PENDING, EnumSet.of(AWAITING_APPROVAL, QUEUED, OFFERED, SPLIT, ESCALATED, CANCELLED)),
+          Map.entry(
+              AWAITING_APPROVAL, EnumSet.of(QUEUED, OFFERED, SPLIT, FAILED, ESCALATED, CANCELLED)),
+          Map.entry(QUEUED, EnumSet.of(OFFERED, RETRYING, ESCALATED, CANCELLED, STOOD_DOWN)),
           Map.entry(
               OFFERED,
-              EnumSet.of(OFFERED, RUNNING, SUCCEEDED, RETRYING, QUEUED, ESCALATED, CANCELLED)),
+              EnumSet.of(
+                  OFFERED, RUNNING, SUCCEEDED, RETRYING, ESCALATED, FAILED, CANCELLED, STOOD_DOWN)),
           Map.entry(
-              RUNNING, EnumSet.of(SUCCEEDED, RETRYING, OFFERED, ESCALATED, FAILED, CANCELLED)),
-          Map.entry(RETRYING, EnumSet.of(OFFERED, QUEUED, ESCALATED, CANCELLED)),
-          Map.entry(SPLIT, EnumSet.of(SUCCEEDED, ESCALATED, FAILED, CANCELLED)),
-          Map.entry(ESCALATED, EnumSet.of(QUEUED, OFFERED, RETRYING, FAILED, SUCCEEDED, CANCELLED)),
+              RUNNING,
+              EnumSet.of(OFFERED, SUCCEEDED, RETRYING, ESCALATED, FAILED, CANCELLED, STOOD_DOWN)),
+          Map.entry(RETRYING, EnumSet.of(OFFERED, ESCALATED, FAILED, CANCELLED, STOOD_DOWN)),
+          Map.entry(SPLIT, EnumSet.of(SUCCEEDED, ESCALATED, FAILED, CANCELLED, STOOD_DOWN)),
+          Map.entry(
+              ESCALATED,
+              EnumSet.of(OFFERED, RETRYING, SPLIT, SUCCEEDED, FAILED, CANCELLED, STOOD_DOWN)),
           Map.entry(SUCCEEDED, EnumSet.noneOf(Phase.class)),
           Map.entry(FAILED, EnumSet.noneOf(Phase.class)),
           Map.entry(STOOD_DOWN, EnumSet.noneOf(Phase.class)),
@@ -52,9 +58,23 @@ public enum Phase {
     return FINAL.contains(this);
   }
 
+  /** Waiting for a participant: nobody has the work right now. */
+  public boolean waiting() {
+    return this == QUEUED || this == RETRYING;
+  }
+
   /** The lowercase word the wire uses ({@code succeeded}, {@code awaiting_approval}). */
   @JsonValue
   public String wire() {
     return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static Phase ofWire(String text) {
+    for (Phase phase : values()) {
+      if (phase.wire().equals(text)) {
+        return phase;
+      }
+    }
+    throw new IllegalArgumentException("unknown mission state '" + text + "'");
   }
 }

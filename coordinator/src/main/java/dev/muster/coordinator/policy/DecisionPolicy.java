@@ -2,77 +2,428 @@ package dev.muster.coordinator.policy;
 
 import dev.muster.coordinator.model.Attempt;
 import dev.muster.coordinator.model.Decision;
+import dev.muster.coordinator.model.MissionSpec;
 import dev.muster.coordinator.model.MissionState;
+import dev.muster.coordinator.model.Phase;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.IntStream;
 
 /**
- * The coordinator's brain: from a mission's state and a signal to a decision with its reason. Pure
- * and deterministic (no clock, no I/O, no actors): whatever it needs to know arrives in the state
- * or the signal, so a decision can be replayed and table-tested. Empty means "nothing to decide".
+ * The coordinator's brain: from a mission's state and a signal to decisions with their reasons.
+ * Pure and deterministic (no clock, no I/O, no actors): whatever it needs arrives in the state or
+ * the signal, so every decision can be replayed and is table-tested. An empty list means "nothing
+ * to decide"; several decisions are made together when one signal calls for them (stand down the
+ * stalled attempt, then retry it elsewhere).
  */
 public final class DecisionPolicy {
   private final Duration waitForParticipant;
+  private final String escalationTarget;
 
-  /** {@code waitForParticipant}: how long to wait before looking again when nobody can take it. */
-  public DecisionPolicy(Duration waitForParticipant) {
+  /**
+   * {@code waitForParticipant}: how long to wait before looking again when nobody can take the
+   * work; {@code escalationTarget}: who escalations go to.
+   */
+  public DecisionPolicy(Duration waitForParticipant, String escalationTarget) {
     this.waitForParticipant = waitForParticipant;
+    this.escalationTarget = escalationTarget;
   }
 
-  public Optional<Decision> decide(MissionState state, Signal signal) {
+  public List<Decision> decide(MissionState state, Signal signal) {
     if (state.phase().isFinal()) {
-      return Optional.empty();
+      return List.of();
     }
     if (signal instanceof Signal.Submitted s) {
-      return s.candidate().map(p -> proceed(state, p, "covers the required capabilities"));
+      return start(state, s.candidate(), "");
+    }
+    if (signal instanceof Signal.ApprovalGiven a) {
+      return a.granted()
+          ? start(state, a.candidate(), " after approval (" + a.note() + ")")
+          : List.of(new Decision.Fail("approval denied: " + a.note()));
     }
     if (signal instanceof Signal.CandidateFound f) {
-      return Optional.of(proceed(state, f.participantId(), "became available while it waited"));
+      return state.phase().waiting()
+          ? List.of(proceed(state, f.participantId(), "became available while the mission waited"))
+          : List.of();
+    }
+    if (signal instanceof Signal.WaitExpired) {
+      return state.phase().waiting()
+          ? List.of(
+              escalate(
+                  state,
+                  Optional.empty(),
+                  "no capable participant took the mission within "
+                      + seconds(state.spec().timeouts().scheduleToStart())))
+          : List.of();
     }
     if (signal instanceof Signal.OfferRefused r) {
-      return offerRefused(state, r);
+      return offerWithdrawn(
+          state,
+          r.attempt(),
+          r.participantId(),
+          r.alternative(),
+          "the inbox of " + r.participantId() + " refused the offer (" + r.reason() + ")");
+    }
+    if (signal instanceof Signal.OfferDeclined d) {
+      return offerWithdrawn(
+          state,
+          d.attempt(),
+          d.participantId(),
+          d.alternative(),
+          d.participantId() + " declined the offer (" + d.reason() + ")");
+    }
+    if (signal instanceof Signal.OfferExpired e) {
+      return offerExpired(state, e);
+    }
+    if (signal instanceof Signal.HeartbeatExpired h) {
+      return stalled(
+          state,
+          h.attempt(),
+          h.participantId(),
+          "no heartbeat from "
+              + h.participantId()
+              + " for "
+              + seconds(state.spec().timeouts().heartbeat()));
+    }
+    if (signal instanceof Signal.StartToCloseExpired c) {
+      return stalled(
+          state,
+          c.attempt(),
+          c.participantId(),
+          "attempt "
+              + c.attempt()
+              + " ran longer than "
+              + seconds(state.spec().timeouts().startToClose()));
     }
     if (signal instanceof Signal.AttemptSucceeded s) {
-      return Optional.of(
-          new Decision.Complete(
-              s.attempt(),
-              "attempt "
-                  + s.attempt()
-                  + " by "
-                  + state.attempt(s.attempt()).map(Attempt::participantId).orElse("?")
-                  + " succeeded"));
+      String by = state.attempt(s.attempt()).map(Attempt::participantId).orElse("?");
+      return List.of(new Decision.Complete("attempt " + s.attempt() + " by " + by + " succeeded"));
     }
-    return Optional.empty();
+    if (signal instanceof Signal.AttemptFailed f) {
+      return failed(state, state.attempt(f.attempt()).orElseThrow());
+    }
+    if (signal instanceof Signal.ChildReported c) {
+      return join(state, c);
+    }
+    if (signal instanceof Signal.HandedOff h) {
+      Attempt from = state.attempt(h.attempt()).orElseThrow();
+      String why =
+          from.participantId() + " handed attempt " + h.attempt() + " on (" + h.note() + ")";
+      return List.of(
+          h.candidate()
+              .<Decision>map(
+                  p ->
+                      new Decision.Proceed(
+                          p, state.nextAttemptNumber(), why + "; " + p + " takes it"))
+              .orElseGet(() -> waitFor(state, List.of(), why + "; nobody can take it yet")));
+    }
+    if (signal instanceof Signal.EscalationResolved r) {
+      return resolved(state, r);
+    }
+    if (signal instanceof Signal.CancelRequested c) {
+      return List.of(standDownAll(state, Optional.of(Phase.CANCELLED), "cancelled: " + c.reason()));
+    }
+    return List.of();
   }
 
-  private Optional<Decision> offerRefused(MissionState state, Signal.OfferRefused refused) {
+  private List<Decision> start(MissionState state, Optional<String> candidate, String note) {
+    Optional<MissionSpec.SplitPlan> split = state.spec().split();
+    if (split.isPresent()) {
+      List<String> children =
+          IntStream.range(0, split.get().children().size())
+              .mapToObj(i -> childId(state.id(), i))
+              .toList();
+      return List.of(
+          new Decision.Split(
+              children,
+              split.get().join().wire(),
+              "the spec splits into "
+                  + children.size()
+                  + " children joined "
+                  + split.get().join().wire()
+                  + note));
+    }
+    return candidate
+        .map(p -> List.<Decision>of(proceed(state, p, "covers the requirements" + note)))
+        .orElse(List.of());
+  }
+
+  /**
+   * The id of child {@code index} of mission {@code parentId}: stable, so submitting is idempotent.
+   */
+  public static String childId(String parentId, int index) {
+    return parentId + ".c" + (index + 1);
+  }
+
+  private List<Decision> offerWithdrawn(
+      MissionState state,
+      int attempt,
+      String participant,
+      Optional<String> alternative,
+      String why) {
     boolean current =
-        state
-            .currentAttempt()
-            .filter(a -> a.number() == refused.attempt() && a.active())
-            .isPresent();
+        state.currentAttempt().filter(a -> a.number() == attempt).isPresent()
+            && state.phase() == Phase.OFFERED;
     if (!current) {
-      return Optional.empty();
+      return List.of();
+    }
+    return List.of(
+        alternative
+            .<Decision>map(
+                other ->
+                    new Decision.Proceed(
+                        other, state.nextAttemptNumber(), why + "; " + other + " can take it"))
+            .orElseGet(
+                () -> waitFor(state, List.of(participant), why + "; nobody else has room yet")));
+  }
+
+  private List<Decision> offerExpired(MissionState state, Signal.OfferExpired expired) {
+    Optional<Attempt> attempt = state.activeAttempt().filter(a -> a.number() == expired.attempt());
+    if (attempt.isEmpty() || attempt.get().state() != Attempt.State.OFFERED) {
+      return List.of();
     }
     String why =
-        "the inbox of " + refused.participantId() + " refused the offer (" + refused.reason() + ")";
-    return Optional.of(
-        refused
+        expired.participantId()
+            + " did not accept the offer within "
+            + seconds(state.spec().timeouts().scheduleToStart());
+    List<Decision> decisions = new ArrayList<>();
+    decisions.add(standDown(state, attempt.get(), why));
+    decisions.add(
+        expired
             .alternative()
             .<Decision>map(
                 other ->
                     new Decision.Proceed(
                         other, state.nextAttemptNumber(), why + "; " + other + " can take it"))
             .orElseGet(
-                () ->
-                    new Decision.Retry(
-                        state.nextAttemptNumber(),
-                        waitForParticipant.toMillis(),
-                        why + "; no other participant has room, looking again later")));
+                () -> waitFor(state, List.of(expired.participantId()), why + "; nobody else yet")));
+    return decisions;
+  }
+
+  /** A running attempt went silent or overran: stand it down, then retry elsewhere or escalate. */
+  private List<Decision> stalled(MissionState state, int number, String participant, String why) {
+    Optional<Attempt> attempt =
+        state
+            .activeAttempt()
+            .filter(a -> a.number() == number && a.state() == Attempt.State.RUNNING);
+    if (attempt.isEmpty()) {
+      return List.of();
+    }
+    List<Decision> decisions = new ArrayList<>();
+    decisions.add(standDown(state, attempt.get(), why));
+    int failures = state.failures() + 1;
+    decisions.add(retryOrEscalate(state, failures, participant, why));
+    return decisions;
+  }
+
+  private List<Decision> failed(MissionState state, Attempt attempt) {
+    Attempt.Failure failure = attempt.failure().orElseThrow();
+    String what =
+        "attempt "
+            + attempt.number()
+            + " by "
+            + attempt.participantId()
+            + " failed: "
+            + failure.reason();
+    if (failure.cleanupStatus() == Attempt.CleanupStatus.NEEDS_RECOVERY) {
+      return List.of(
+          escalate(
+              state,
+              failure.recoveryAction(),
+              what
+                  + "; it needs recovery"
+                  + failure.recoveryAction().map(a -> " (" + a + ")").orElse("")
+                  + ", which waits for an operator's confirmation"));
+    }
+    if (!failure.retryable() || !state.spec().retryPolicy().retries(failure.errorKind())) {
+      return List.of(
+          escalate(
+              state,
+              Optional.empty(),
+              what
+                  + "; not retryable"
+                  + failure.errorKind().map(k -> " (error kind " + k + ")").orElse("")));
+    }
+    String cleanup =
+        failure.cleanupStatus() == Attempt.CleanupStatus.PARTIAL ? " (cleanup was partial)" : "";
+    return List.of(
+        retryOrEscalate(state, state.failures(), attempt.participantId(), what + cleanup));
+  }
+
+  private Decision retryOrEscalate(
+      MissionState state, int failures, String participant, String why) {
+    MissionSpec.RetryPolicy retry = state.spec().retryPolicy();
+    if (failures >= retry.maxAttempts()) {
+      return escalate(
+          state,
+          Optional.empty(),
+          why
+              + "; retries exhausted ("
+              + failures
+              + " of "
+              + retry.maxAttempts()
+              + " attempts failed)");
+    }
+    Duration backoff = retry.backoff(failures);
+    return new Decision.Retry(
+        state.nextAttemptNumber(),
+        backoff.toMillis(),
+        avoiding(state, participant),
+        why
+            + "; retry "
+            + failures
+            + " of "
+            + (retry.maxAttempts() - 1)
+            + " after "
+            + backoff.toMillis()
+            + " ms, preferring another participant");
+  }
+
+  /** Join the children's outcomes by the split's join mode. */
+  private List<Decision> join(MissionState state, Signal.ChildReported reported) {
+    if (state.children().isEmpty()
+        || (state.phase() != Phase.SPLIT && state.phase() != Phase.ESCALATED)) {
+      return List.of();
+    }
+    MissionSpec.JoinMode join = state.spec().split().orElseThrow().join();
+    int total = state.children().size();
+    int needed = join.needed(total);
+    long succeeded = count(state, Phase.SUCCEEDED);
+    long lost =
+        state.children().stream()
+            .filter(c -> c.outcome().filter(p -> p.isFinal() && p != Phase.SUCCEEDED).isPresent())
+            .count();
+    List<String> unfinished =
+        state.children().stream()
+            .filter(c -> c.outcome().filter(Phase::isFinal).isEmpty())
+            .map(MissionState.Child::id)
+            .toList();
+    List<Decision> decisions = new ArrayList<>();
+    if (succeeded >= needed) {
+      if (!unfinished.isEmpty()) {
+        decisions.add(
+            new Decision.StandDown(
+                List.of(),
+                List.of(),
+                unfinished,
+                Optional.empty(),
+                "join " + join.wire() + " is satisfied; the other children are no longer needed"));
+      }
+      decisions.add(
+          new Decision.Complete(
+              succeeded + " of " + total + " children succeeded (join " + join.wire() + ")"));
+      return decisions;
+    }
+    if (state.phase() == Phase.ESCALATED) {
+      return List.of();
+    }
+    if (total - lost < needed) {
+      return List.of(
+          escalate(
+              state,
+              Optional.empty(),
+              "join "
+                  + join.wire()
+                  + " cannot be met: "
+                  + lost
+                  + " of "
+                  + total
+                  + " children ended without success (last: "
+                  + reported.childId()
+                  + " "
+                  + reported.outcome().wire()
+                  + ")"));
+    }
+    if (join.kind() == MissionSpec.JoinMode.Kind.ALL && reported.outcome() == Phase.ESCALATED) {
+      return List.of(
+          escalate(
+              state,
+              Optional.empty(),
+              "child " + reported.childId() + " escalated and join all needs every child"));
+    }
+    return List.of();
+  }
+
+  private List<Decision> resolved(MissionState state, Signal.EscalationResolved r) {
+    String by =
+        "operator resolved " + r.escalationId() + " with " + r.action().wire() + note(r.note());
+    return switch (r.action()) {
+      case RETRY, RAISE_BUDGET, CONFIRM_RECOVERY ->
+          List.of(
+              new Decision.Retry(state.nextAttemptNumber(), 0, state.participantsThatFailed(), by));
+      case REASSIGN ->
+          List.of(
+              new Decision.Proceed(r.participant().orElseThrow(), state.nextAttemptNumber(), by));
+      case CANCEL -> List.of(standDownAll(state, Optional.of(Phase.CANCELLED), by));
+      case ACCEPT_FAILURE -> {
+        List<Decision> decisions = new ArrayList<>();
+        Decision.StandDown rest = standDownAll(state, Optional.empty(), by);
+        if (!rest.attempts().isEmpty() || !rest.children().isEmpty()) {
+          decisions.add(rest);
+        }
+        decisions.add(new Decision.Fail(by));
+        yield decisions;
+      }
+      case SETTLED -> List.of();
+    };
+  }
+
+  private Decision.StandDown standDownAll(MissionState state, Optional<Phase> ends, String why) {
+    List<Attempt> active = state.attempts().stream().filter(Attempt::active).toList();
+    List<String> children =
+        state.children().stream()
+            .filter(c -> c.outcome().filter(Phase::isFinal).isEmpty())
+            .map(MissionState.Child::id)
+            .toList();
+    return new Decision.StandDown(
+        active.stream().map(Attempt::number).toList(),
+        active.stream().map(Attempt::participantId).distinct().toList(),
+        children,
+        ends,
+        why);
+  }
+
+  private static Decision.StandDown standDown(MissionState state, Attempt attempt, String why) {
+    return new Decision.StandDown(
+        List.of(attempt.number()),
+        List.of(attempt.participantId()),
+        List.of(),
+        Optional.empty(),
+        why);
+  }
+
+  private Decision waitFor(MissionState state, List<String> avoid, String why) {
+    return new Decision.Retry(state.nextAttemptNumber(), waitForParticipant.toMillis(), avoid, why);
+  }
+
+  private Decision escalate(MissionState state, Optional<String> recoveryAction, String why) {
+    return new Decision.Escalate(state.nextEscalationId(), escalationTarget, recoveryAction, why);
   }
 
   private static Decision proceed(MissionState state, String participantId, String why) {
     return new Decision.Proceed(
         participantId, state.nextAttemptNumber(), participantId + " " + why + " and has room");
+  }
+
+  private static List<String> avoiding(MissionState state, String participant) {
+    List<String> avoid = new ArrayList<>(state.participantsThatFailed());
+    if (!avoid.contains(participant)) {
+      avoid.add(participant);
+    }
+    return avoid;
+  }
+
+  private static long count(MissionState state, Phase outcome) {
+    return state.children().stream().filter(c -> c.outcome().equals(Optional.of(outcome))).count();
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+  }
+
+  private static String note(String note) {
+    return note == null || note.isBlank() ? "" : " (" + note + ")";
   }
 }

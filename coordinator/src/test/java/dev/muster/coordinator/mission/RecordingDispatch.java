@@ -34,9 +34,13 @@ final class RecordingDispatch implements Dispatch {
   public CompletionStage<Inbox.EnqueueResult> offer(String participantId, Inbox.Draft draft) {
     offers.add(new Placed(participantId, draft));
     return CompletableFuture.completedFuture(
-        refusing.contains(participantId)
+        refusing.contains(participantId) && draft.type() == Inbox.MessageType.TASK_OFFER
             ? new Inbox.Refused("inbox full")
             : new Inbox.Accepted(draft.messageId(), offers.size(), false));
+  }
+
+  List<Placed> offersOf(Inbox.MessageType type) {
+    return offers.stream().filter(p -> p.draft().type() == type).toList();
   }
 
   @Override

@@ -1,0 +1,74 @@
+package dev.muster.coordinator.policy;
+
+import dev.muster.coordinator.model.Attempt;
+import dev.muster.coordinator.model.MissionSpec.Timeouts;
+import dev.muster.coordinator.model.MissionState;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The next moment a mission must act by itself, derived from its state alone, so timers survive
+ * restarts and node moves: after recovery the entity asks again and re-arms.
+ */
+public final class Deadlines {
+  private Deadlines() {}
+
+  /** What happens when the deadline passes. */
+  public enum Kind {
+    /** An offered attempt was not accepted within schedule-to-start. */
+    OFFER_EXPIRES,
+    /** A running attempt's worker stopped heartbeating. */
+    HEARTBEAT_EXPIRES,
+    /** A running attempt ran longer than start-to-close. */
+    START_TO_CLOSE_EXPIRES,
+    /** A retry's backoff is over: look for a participant. */
+    RETRY_DUE,
+    /** Nobody took the waiting mission within schedule-to-start. */
+    WAIT_EXPIRES
+  }
+
+  public record Deadline(Kind kind, Instant at, int attempt) {}
+
+  /**
+   * The earliest deadline of {@code state} as of {@code now}; {@code lastSeen} is when the current
+   * attempt's worker was last heard of, which may be later than what the state recorded.
+   */
+  public static Optional<Deadline> next(
+      MissionState state, Optional<Instant> lastSeen, Instant now) {
+    Timeouts t = state.spec().timeouts();
+    switch (state.phase()) {
+      case OFFERED -> {
+        Attempt a = state.currentAttempt().orElseThrow();
+        return Optional.of(
+            new Deadline(Kind.OFFER_EXPIRES, a.offeredAt().plus(t.scheduleToStart()), a.number()));
+      }
+      case RUNNING -> {
+        Attempt a = state.currentAttempt().orElseThrow();
+        Instant accepted = a.acceptedAt().orElse(a.offeredAt());
+        Instant seen = latest(a.lastSeen().orElse(accepted), lastSeen);
+        Deadline heartbeat =
+            new Deadline(Kind.HEARTBEAT_EXPIRES, seen.plus(t.heartbeat()), a.number());
+        Deadline close =
+            new Deadline(Kind.START_TO_CLOSE_EXPIRES, accepted.plus(t.startToClose()), a.number());
+        return Optional.of(close.at().isBefore(heartbeat.at()) ? close : heartbeat);
+      }
+      case RETRYING, QUEUED -> {
+        int next = state.nextAttemptNumber();
+        Optional<Instant> due = state.retryAt().filter(now::isBefore);
+        if (due.isPresent()) {
+          return Optional.of(new Deadline(Kind.RETRY_DUE, due.get(), next));
+        }
+        Instant waiting = state.waitingSince().orElse(state.updatedAt());
+        return Optional.of(
+            new Deadline(Kind.WAIT_EXPIRES, waiting.plus(t.scheduleToStart()), next));
+      }
+      default -> {
+        return Optional.empty();
+      }
+    }
+  }
+
+  private static Instant latest(Instant recorded, Optional<Instant> seen) {
+    return seen.filter(s -> s.isAfter(recorded)).orElse(recorded);
+  }
+}
