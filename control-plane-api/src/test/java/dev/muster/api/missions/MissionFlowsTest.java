@@ -347,6 +347,58 @@ class MissionFlowsTest {
     assertHistoryMatches(parent);
   }
 
+  @Test
+  void aHandoffGoesToWhoeverMeetsTheNewRequirementsAndIsEvidenced() {
+    Response registered =
+        api.post(
+            "/api/v1/participants",
+            "{\"workspace\":\"ws-1\",\"capabilities\":[\"code\"],\"roles\":[\"worker\"]}");
+    String coder = registered.body().get("id").asText();
+    String id = submit("");
+    JsonNode offer =
+        Eventually.get(
+            WAIT,
+            () -> {
+              JsonNode messages =
+                  api.get("/api/v1/participants/" + coder + "/inbox?wait=1s")
+                      .body()
+                      .get("messages");
+              assertEquals(1, messages.size());
+              return messages.get(0);
+            });
+    api.post(
+        "/api/v1/participants/" + coder + "/inbox/" + offer.get("message_id").asText() + "/ack",
+        "");
+    TestWorker reviewer =
+        new TestWorker(node.httpAddress(), "ws-1", Set.of("review"), (n, o) -> Plan.COMPLETE);
+    workers.add(reviewer);
+
+    Response handed =
+        api.post(
+            "/api/v1/missions/" + id + "/attempts/1/handoff",
+            "{\"target_capabilities\":[\"review\"],\"note\":\"needs a review\"}");
+    assertEquals(200, handed.status(), handed.toString());
+
+    JsonNode done = awaitState(id, "succeeded");
+    List<String> decided = decisions(done);
+    // The reviewer may not be in the capability index yet when the handoff arrives: then the
+    // coordinator waits for it (retry) before it proceeds.
+    assertTrue(
+        decided.equals(List.of("proceed", "proceed", "complete"))
+            || decided.equals(List.of("proceed", "retry", "proceed", "complete")),
+        decided.toString());
+    JsonNode handoff = done.get("handoffs").get(0);
+    assertEquals(coder, handoff.get("from").asText());
+    assertEquals(1, handoff.get("attempt").asInt());
+    assertEquals("review", handoff.get("to").get("capabilities").get(0).asText());
+    assertEquals("needs a review", handoff.get("note").asText());
+    assertEquals("handed_off", done.get("attempts").get(0).get("state").asText());
+    assertEquals(reviewer.id, done.get("attempts").get(1).get("participant_id").asText());
+    assertTrue(done.get("decisions").get(1).get("reason").asText().contains("handed attempt 1 on"));
+    Response late = api.post("/api/v1/missions/" + id + "/attempts/1/complete", "{}");
+    assertEquals(409, late.status(), "the one who handed off no longer owns the attempt");
+  }
+
   private static List<String> states(JsonNode attempts) {
     List<String> states = new ArrayList<>();
     attempts.forEach(a -> states.add(a.get("state").asText()));
