@@ -1,6 +1,7 @@
 package dev.muster.api;
 
 import com.typesafe.config.Config;
+import dev.muster.api.budgets.BudgetRoutes;
 import dev.muster.api.http.HealthRoutes;
 import dev.muster.api.http.HttpServer;
 import dev.muster.api.http.HttpSettings;
@@ -17,6 +18,8 @@ import dev.muster.coordinator.mission.Mission;
 import dev.muster.registry.RegistrySettings;
 import dev.muster.registry.inbox.Inbox;
 import dev.muster.registry.participant.Participant;
+import dev.muster.runtime.budget.Budget;
+import dev.muster.runtime.budget.BudgetSettings;
 import dev.muster.runtime.dispatch.ShardedDispatch;
 import dev.muster.runtime.node.MusterNode;
 import dev.muster.runtime.node.RuntimeSettings;
@@ -48,6 +51,7 @@ public final class MusterApplication implements AutoCloseable {
     RuntimeSettings runtime = RuntimeSettings.from(config);
     RegistrySettings registry = RegistrySettings.from(config);
     CoordinatorSettings coordinator = CoordinatorSettings.from(config);
+    BudgetSettings budgets = BudgetSettings.from(config);
     HttpSettings http = HttpSettings.from(config);
     Clock clock = Clock.systemUTC();
     IdGenerator ids = IdGenerator.random();
@@ -62,6 +66,7 @@ public final class MusterApplication implements AutoCloseable {
       Participant.init(system, clock);
       Inbox.init(system, registry, clock);
       Mission.init(system, ShardedDispatch.create(system, runtime), coordinator, clock);
+      Budget.init(system, budgets, clock);
 
       // 5. The read side (lists of missions and escalations) and the keeper that wakes missions.
       MissionDirectory.get(system);
@@ -73,7 +78,8 @@ public final class MusterApplication implements AutoCloseable {
           Directives.concat(
               HealthRoutes.forNode(system, journal, http).route(),
               new ParticipantRoutes(system, http, ids).route(),
-              new MissionRoutes(system, http, ids).route());
+              new MissionRoutes(system, http, ids).route(),
+              new BudgetRoutes(system, http).route());
       ServerBinding binding =
           HttpServer.start(system, routes, http)
               .toCompletableFuture()

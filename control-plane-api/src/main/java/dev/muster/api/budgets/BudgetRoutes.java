@@ -1,0 +1,75 @@
+package dev.muster.api.budgets;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import dev.muster.api.budgets.BudgetApi.BudgetResponse;
+import dev.muster.api.budgets.BudgetApi.SetLimitRequest;
+import dev.muster.api.http.HttpSettings;
+import dev.muster.api.http.JsonSupport;
+import dev.muster.runtime.budget.Amount;
+import dev.muster.runtime.budget.Budget;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Budgets: {@code PUT /api/v1/budgets/{scope} {"limit":100}} sets or raises the limit (lowering it
+ * below what is committed and reserved answers 409), {@code GET /api/v1/budgets/{scope}} reads it
+ * with its recent ledger (404 when no limit was ever set).
+ */
+public final class BudgetRoutes extends AllDirectives {
+  private final ClusterSharding sharding;
+  private final HttpSettings settings;
+
+  public BudgetRoutes(ActorSystem<?> system, HttpSettings settings) {
+    this.sharding = ClusterSharding.get(system);
+    this.settings = settings;
+  }
+
+  public Route route() {
+    return pathPrefix(
+        "api",
+        () ->
+            pathPrefix(
+                "v1",
+                () ->
+                    pathPrefix(
+                        "budgets",
+                        () ->
+                            path(
+                                segment(),
+                                scope ->
+                                    concat(
+                                        put(() -> setLimit(BudgetApi.scope(scope))),
+                                        get(() -> getBudget(BudgetApi.scope(scope))))))));
+  }
+
+  private Route setLimit(String scope) {
+    return entity(
+        JsonSupport.body(SetLimitRequest.class),
+        request -> {
+          Amount limit = request.amount();
+          return respond(
+              budget(scope)
+                  .askWithStatus(
+                      replyTo -> new Budget.SetLimit(limit, replyTo), settings.askTimeout()));
+        });
+  }
+
+  private Route getBudget(String scope) {
+    return respond(budget(scope).askWithStatus(Budget.Get::new, settings.askTimeout()));
+  }
+
+  private Route respond(CompletionStage<Budget.Summary> reply) {
+    return onSuccess(
+        reply, summary -> JsonSupport.completeJson(StatusCodes.OK, BudgetResponse.of(summary)));
+  }
+
+  private EntityRef<Budget.Command> budget(String scope) {
+    return sharding.entityRefFor(Budget.ENTITY_TYPE_KEY, scope);
+  }
+}

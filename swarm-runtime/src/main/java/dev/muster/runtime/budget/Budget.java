@@ -1,0 +1,506 @@
+package dev.muster.runtime.budget;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.muster.config.CborSerializable;
+import dev.muster.config.Rejection;
+import dev.muster.runtime.budget.BudgetAccount.Settlement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * One budget, sharded by scope ({@code "ws-1"}, {@code "mission:m-1"}, {@code "participant:p-1"}):
+ * a limit, reservations, commitments, and the ledger of who did what for which mission. One entity
+ * per scope is the one writer of its numbers, so {@code committed + reserved <= limit} holds across
+ * nodes; the arithmetic is {@link BudgetAccount}'s.
+ *
+ * <p>Every command is idempotent by its key: a repeated reserve, commit or release answers as the
+ * first did (flagged {@code duplicate}, with the current remainder) and persists nothing. A denied
+ * reservation persists nothing either, so the same key may be granted later (after a raise). A
+ * release of a key that was never reserved is recorded, so a reserve that arrives after its own
+ * release (a retry overtaken by the release) is denied instead of leaking a reservation.
+ *
+ * <p>The state keeps the last {@code ledger-in-state} ledger entries; the journal keeps all.
+ */
+public final class Budget
+    extends EventSourcedBehaviorWithEnforcedReplies<Budget.Command, Budget.Event, Budget.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_TYPE_KEY =
+      EntityTypeKey.create(Command.class, "Budget");
+
+  /** Every budget event carries this tag, for the read side. */
+  public static final String TAG = "budget";
+
+  // Replies
+
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "result")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = Granted.class, name = "granted"),
+    @JsonSubTypes.Type(value = Denied.class, name = "denied")
+  })
+  public sealed interface ReserveResult extends CborSerializable {}
+
+  public record Granted(String key, Amount amount, Amount remaining, boolean duplicate)
+      implements ReserveResult {}
+
+  /** Nothing was reserved: why, and what could have been. */
+  public record Denied(String key, String reason, Amount remaining) implements ReserveResult {}
+
+  /**
+   * A reservation settled by a commit: {@code charged} was added to committed; {@code overage} is
+   * what was reported beyond what the budget could take (see {@link BudgetAccount}). {@code
+   * exhausted}: nothing is left, or the usage did not fit.
+   */
+  public record CommitResult(
+      String key,
+      String missionId,
+      Amount reserved,
+      Amount charged,
+      Amount overage,
+      Amount remaining,
+      boolean exhausted,
+      boolean duplicate)
+      implements CborSerializable {}
+
+  public record ReleaseResult(
+      String key, String missionId, Amount released, Amount remaining, boolean duplicate)
+      implements CborSerializable {}
+
+  public record Summary(
+      String scope,
+      Amount limit,
+      Amount reserved,
+      Amount committed,
+      Amount overage,
+      Amount remaining,
+      List<LedgerEntry> ledger)
+      implements CborSerializable {
+    public Summary {
+      ledger = List.copyOf(ledger);
+    }
+  }
+
+  /** One line of the ledger; {@code amount} is the limit, reservation, charge or release. */
+  public record LedgerEntry(
+      long seq, Kind kind, String key, String missionId, Amount amount, Amount overage, Instant at)
+      implements CborSerializable {
+    public enum Kind {
+      LIMIT_SET,
+      RESERVED,
+      COMMITTED,
+      RELEASED
+    }
+  }
+
+  // Commands
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Sets the limit (PUT semantics); refused when below what is committed and reserved. */
+  public record SetLimit(Amount limit, ActorRef<StatusReply<Summary>> replyTo) implements Command {}
+
+  /** Reserves {@code amount} under {@code key} for {@code missionId}. */
+  public record Reserve(
+      String key, Amount amount, String missionId, ActorRef<StatusReply<ReserveResult>> replyTo)
+      implements Command {}
+
+  /** Settles the reservation {@code key} with the {@code actual} usage. */
+  public record Commit(String key, Amount actual, ActorRef<StatusReply<CommitResult>> replyTo)
+      implements Command {}
+
+  /** Gives the reservation {@code key} back, unused. */
+  public record Release(String key, ActorRef<StatusReply<ReleaseResult>> replyTo)
+      implements Command {}
+
+  public record Get(ActorRef<StatusReply<Summary>> replyTo) implements Command {}
+
+  // Events
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record LimitSet(Amount limit, Instant at) implements Event {}
+
+  public record AmountReserved(String key, String missionId, Amount amount, Instant at)
+      implements Event {}
+
+  public record ReservationCommitted(String key, Settlement outcome, Instant at) implements Event {}
+
+  public record ReservationReleased(String key, Settlement outcome, Instant at) implements Event {}
+
+  // State
+
+  public sealed interface State extends CborSerializable {}
+
+  /** No limit was ever set for this scope. */
+  public enum Unset implements State {
+    INSTANCE
+  }
+
+  public record Active(
+      String scope, BudgetAccount account, long lastSeq, List<LedgerEntry> recentLedger)
+      implements State {
+    public Active {
+      recentLedger = List.copyOf(recentLedger);
+    }
+
+    Summary summary() {
+      return new Summary(
+          scope,
+          account.limit(),
+          account.reserved(),
+          account.committed(),
+          account.overage(),
+          account.remaining(),
+          recentLedger);
+    }
+
+    Active with(
+        BudgetAccount next,
+        LedgerEntry.Kind kind,
+        String key,
+        String mission,
+        Amount amount,
+        Amount overage,
+        Instant at,
+        int keep) {
+      List<LedgerEntry> ledger = new ArrayList<>(recentLedger);
+      ledger.add(new LedgerEntry(lastSeq + 1, kind, key, mission, amount, overage, at));
+      List<LedgerEntry> bounded = ledger.subList(Math.max(0, ledger.size() - keep), ledger.size());
+      return new Active(scope, next, lastSeq + 1, bounded);
+    }
+  }
+
+  // Behavior
+
+  private final String scope;
+  private final BudgetSettings settings;
+  private final Clock clock;
+
+  private Budget(String scope, BudgetSettings settings, Clock clock) {
+    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), scope), settings.persistFailure());
+    this.scope = scope;
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  public static Behavior<Command> create(String scope, BudgetSettings settings, Clock clock) {
+    return new Budget(scope, settings, clock);
+  }
+
+  /** Starts sharding of budgets (entity id = scope) on this node. */
+  public static void init(ActorSystem<?> system, BudgetSettings settings, Clock clock) {
+    ClusterSharding.get(system)
+        .init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock)));
+  }
+
+  @Override
+  public State emptyState() {
+    return Unset.INSTANCE;
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return settings.retention();
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of(TAG);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder
+        .forStateType(Unset.class)
+        .onCommand(SetLimit.class, this::setFirstLimit)
+        .onCommand(Reserve.class, this::reserveUnset)
+        .onCommand(Commit.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
+        .onCommand(Release.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), unknown()));
+    builder
+        .forStateType(Active.class)
+        .onCommand(SetLimit.class, this::setLimit)
+        .onCommand(Reserve.class, this::reserve)
+        .onCommand(Commit.class, this::commit)
+        .onCommand(Release.class, this::release)
+        .onCommand(
+            Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.summary())));
+    return builder.build();
+  }
+
+  private ReplyEffect<Event, State> setFirstLimit(Unset state, SetLimit command) {
+    if (command.limit() == null) {
+      return Effect()
+          .reply(command.replyTo(), Rejection.reply(Rejection.INVALID, "limit is required"));
+    }
+    return Effect()
+        .persist(new LimitSet(command.limit(), clock.instant()))
+        .thenReply(command.replyTo(), s -> StatusReply.success(((Active) s).summary()));
+  }
+
+  private ReplyEffect<Event, State> setLimit(Active state, SetLimit command) {
+    if (command.limit() == null) {
+      return Effect()
+          .reply(command.replyTo(), Rejection.reply(Rejection.INVALID, "limit is required"));
+    }
+    if (command.limit().equals(state.account().limit())) {
+      return Effect().reply(command.replyTo(), StatusReply.success(state.summary()));
+    }
+    var refusal = state.account().refuseLimit(command.limit());
+    if (refusal.isPresent()) {
+      return Effect().reply(command.replyTo(), Rejection.reply(Rejection.CONFLICT, refusal.get()));
+    }
+    return Effect()
+        .persist(new LimitSet(command.limit(), clock.instant()))
+        .thenReply(command.replyTo(), s -> StatusReply.success(((Active) s).summary()));
+  }
+
+  private ReplyEffect<Event, State> reserveUnset(Unset state, Reserve command) {
+    return Effect()
+        .reply(
+            command.replyTo(),
+            StatusReply.success(
+                new Denied(command.key(), "no budget is set for scope " + scope, Amount.ZERO)));
+  }
+
+  private ReplyEffect<Event, State> reserve(Active state, Reserve command) {
+    String invalid = invalidKey(command.key());
+    if (invalid == null && (command.amount() == null || command.amount().isZero())) {
+      invalid = "amount must be positive";
+    }
+    if (invalid != null) {
+      return Effect().reply(command.replyTo(), Rejection.reply(Rejection.INVALID, invalid));
+    }
+    BudgetAccount account = state.account();
+    String key = command.key();
+    var open = account.open().get(key);
+    if (open != null) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              StatusReply.success(new Granted(key, open.amount(), account.remaining(), true)));
+    }
+    Settlement settled = account.settled().get(key);
+    if (settled != null) {
+      ReserveResult again =
+          settled.reserved().isZero()
+              ? new Denied(
+                  key, "key " + key + " was released before it was reserved", account.remaining())
+              : new Granted(key, settled.reserved(), account.remaining(), true);
+      return Effect().reply(command.replyTo(), StatusReply.success(again));
+    }
+    if (!account.fits(command.amount())) {
+      String reason =
+          "budget "
+              + scope
+              + " has "
+              + account.remaining()
+              + " left of "
+              + account.limit()
+              + "; "
+              + command.amount()
+              + " was asked";
+      return Effect()
+          .reply(
+              command.replyTo(), StatusReply.success(new Denied(key, reason, account.remaining())));
+    }
+    String mission = command.missionId() == null ? "" : command.missionId();
+    return Effect()
+        .persist(new AmountReserved(key, mission, command.amount(), clock.instant()))
+        .thenReply(
+            command.replyTo(),
+            s ->
+                StatusReply.success(
+                    new Granted(key, command.amount(), ((Active) s).account().remaining(), false)));
+  }
+
+  private ReplyEffect<Event, State> commit(Active state, Commit command) {
+    String invalid = invalidKey(command.key());
+    if (invalid == null && command.actual() == null) {
+      invalid = "actual is required";
+    }
+    if (invalid != null) {
+      return Effect().reply(command.replyTo(), Rejection.reply(Rejection.INVALID, invalid));
+    }
+    BudgetAccount account = state.account();
+    String key = command.key();
+    Settlement settled = account.settled().get(key);
+    if (settled != null) {
+      if (settled.kind() == Settlement.Kind.COMMITTED) {
+        return Effect()
+            .reply(
+                command.replyTo(), StatusReply.success(commitResult(key, settled, account, true)));
+      }
+      return Effect()
+          .reply(
+              command.replyTo(),
+              Rejection.reply(Rejection.CONFLICT, "reservation " + key + " was released"));
+    }
+    if (!account.open().containsKey(key)) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              Rejection.reply(
+                  Rejection.NOT_FOUND, "budget " + scope + " has no reservation " + key));
+    }
+    Settlement outcome = account.commitOutcome(key, command.actual());
+    return Effect()
+        .persist(new ReservationCommitted(key, outcome, clock.instant()))
+        .thenReply(
+            command.replyTo(),
+            s -> StatusReply.success(commitResult(key, outcome, ((Active) s).account(), false)));
+  }
+
+  private ReplyEffect<Event, State> release(Active state, Release command) {
+    String invalid = invalidKey(command.key());
+    if (invalid != null) {
+      return Effect().reply(command.replyTo(), Rejection.reply(Rejection.INVALID, invalid));
+    }
+    BudgetAccount account = state.account();
+    String key = command.key();
+    Settlement settled = account.settled().get(key);
+    if (settled != null) {
+      if (settled.kind() == Settlement.Kind.RELEASED) {
+        return Effect()
+            .reply(
+                command.replyTo(),
+                StatusReply.success(
+                    new ReleaseResult(
+                        key, settled.missionId(), settled.reserved(), account.remaining(), true)));
+      }
+      return Effect()
+          .reply(
+              command.replyTo(),
+              Rejection.reply(Rejection.CONFLICT, "reservation " + key + " was committed"));
+    }
+    Settlement outcome = account.releaseOutcome(key);
+    return Effect()
+        .persist(new ReservationReleased(key, outcome, clock.instant()))
+        .thenReply(
+            command.replyTo(),
+            s ->
+                StatusReply.success(
+                    new ReleaseResult(
+                        key,
+                        outcome.missionId(),
+                        outcome.reserved(),
+                        ((Active) s).account().remaining(),
+                        false)));
+  }
+
+  private static CommitResult commitResult(
+      String key, Settlement outcome, BudgetAccount account, boolean duplicate) {
+    boolean exhausted = !outcome.overage().isZero() || account.remaining().isZero();
+    return new CommitResult(
+        key,
+        outcome.missionId(),
+        outcome.reserved(),
+        outcome.charged(),
+        outcome.overage(),
+        account.remaining(),
+        exhausted,
+        duplicate);
+  }
+
+  private static String invalidKey(String key) {
+    return key == null || key.isBlank() ? "key is required" : null;
+  }
+
+  private <T> StatusReply<T> unknown() {
+    return Rejection.reply(Rejection.NOT_FOUND, "no budget is set for scope " + scope);
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    var builder = newEventHandlerBuilder();
+    builder
+        .forStateType(Unset.class)
+        .onEvent(
+            LimitSet.class,
+            (s, e) ->
+                new Active(scope, BudgetAccount.withLimit(e.limit()), 0, List.of())
+                    .with(
+                        BudgetAccount.withLimit(e.limit()),
+                        LedgerEntry.Kind.LIMIT_SET,
+                        "",
+                        "",
+                        e.limit(),
+                        Amount.ZERO,
+                        e.at(),
+                        settings.ledgerInState()));
+    builder
+        .forStateType(Active.class)
+        .onEvent(LimitSet.class, this::onLimitSet)
+        .onEvent(AmountReserved.class, this::onReserved)
+        .onEvent(ReservationCommitted.class, this::onCommitted)
+        .onEvent(ReservationReleased.class, this::onReleased);
+    return builder.build();
+  }
+
+  private State onLimitSet(Active state, LimitSet event) {
+    return state.with(
+        state.account().setLimit(event.limit()),
+        LedgerEntry.Kind.LIMIT_SET,
+        "",
+        "",
+        event.limit(),
+        Amount.ZERO,
+        event.at(),
+        settings.ledgerInState());
+  }
+
+  private State onReserved(Active state, AmountReserved event) {
+    return state.with(
+        state.account().reserve(event.key(), event.amount(), event.missionId()),
+        LedgerEntry.Kind.RESERVED,
+        event.key(),
+        event.missionId(),
+        event.amount(),
+        Amount.ZERO,
+        event.at(),
+        settings.ledgerInState());
+  }
+
+  private State onCommitted(Active state, ReservationCommitted event) {
+    Settlement outcome = event.outcome();
+    return state.with(
+        state.account().settle(event.key(), outcome, settings.rememberSettledKeys()),
+        LedgerEntry.Kind.COMMITTED,
+        event.key(),
+        outcome.missionId(),
+        outcome.charged(),
+        outcome.overage(),
+        event.at(),
+        settings.ledgerInState());
+  }
+
+  private State onReleased(Active state, ReservationReleased event) {
+    Settlement outcome = event.outcome();
+    return state.with(
+        state.account().settle(event.key(), outcome, settings.rememberSettledKeys()),
+        LedgerEntry.Kind.RELEASED,
+        event.key(),
+        outcome.missionId(),
+        outcome.reserved(),
+        Amount.ZERO,
+        event.at(),
+        settings.ledgerInState());
+  }
+}
