@@ -155,10 +155,11 @@ final class MissionApi {
 
   record BudgetBody(String scope, Double estimate) {
     MissionSpec.BudgetRef toRef() {
-      double e = estimate == null ? 0 : estimate;
-      if (e < 0 || Double.isNaN(e) || Double.isInfinite(e)) {
-        throw ApiException.invalid("budget.estimate must be a number of at least 0");
+      if (estimate == null || estimate <= 0 || estimate.isNaN() || estimate.isInfinite()) {
+        throw ApiException.invalid(
+            "budget.estimate must be a number above 0 (it is reserved for each attempt)");
       }
+      double e = estimate;
       return new MissionSpec.BudgetRef(text("budget.scope", scope, true), e);
     }
   }

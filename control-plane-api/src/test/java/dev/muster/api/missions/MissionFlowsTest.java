@@ -14,6 +14,7 @@ import dev.muster.api.TestWorker;
 import dev.muster.api.TestWorker.Plan;
 import dev.muster.testing.Eventually;
 import dev.muster.testing.TestDatabase;
+import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -397,6 +398,42 @@ class MissionFlowsTest {
     assertTrue(done.get("decisions").get(1).get("reason").asText().contains("handed attempt 1 on"));
     Response late = api.post("/api/v1/missions/" + id + "/attempts/1/complete", "{}");
     assertEquals(409, late.status(), "the one who handed off no longer owns the attempt");
+  }
+
+  @Test
+  void aBudgetThatCannotCoverTheEstimateEscalatesAndRaisingItResumesTheMission() {
+    worker(Plan.HOLD);
+    Response set = api.send(put("/api/v1/budgets/ws-b", "{\"limit\":10}"));
+    assertEquals(200, set.status(), set.toString());
+    String budget = ",\"budget\":{\"scope\":\"ws-b\",\"estimate\":4}";
+    String first = submit(budget);
+    String second = submit(budget);
+    awaitState(first, "running");
+    awaitState(second, "running");
+    String third = submit(budget);
+    JsonNode denied = awaitState(third, "escalated");
+    assertTrue(denied.get("escalations").get(0).get("reason").asText().contains("denied"));
+    JsonNode ledger = api.get("/api/v1/budgets/ws-b").body();
+    assertEquals(8, ledger.get("reserved").asInt(), ledger.toString());
+
+    assertEquals(200, api.send(put("/api/v1/budgets/ws-b", "{\"limit\":20}")).status());
+    Response resumed =
+        api.post(
+            "/api/v1/escalations/"
+                + denied.get("escalations").get(0).get("id").asText()
+                + "/resolve",
+            "{\"action\":\"raise_budget\",\"note\":\"approved more spend\"}");
+    assertEquals(200, resumed.status(), resumed.toString());
+    awaitState(third, "running");
+    Eventually.assertWithin(
+        WAIT,
+        () -> assertEquals(12, api.get("/api/v1/budgets/ws-b").body().get("reserved").asInt()));
+  }
+
+  private HttpRequest.Builder put(String path, String json) {
+    return HttpRequest.newBuilder(api.uri(path))
+        .header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(json));
   }
 
   private static List<String> states(JsonNode attempts) {

@@ -16,6 +16,7 @@ import dev.muster.coordinator.policy.Deadlines;
 import dev.muster.coordinator.policy.DecisionPolicy;
 import dev.muster.coordinator.policy.Signal;
 import dev.muster.registry.inbox.Inbox;
+import dev.muster.runtime.budget.Budget;
 import dev.muster.runtime.dispatch.Dispatch;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -139,6 +141,17 @@ public final class Mission
   /** Placing an offer got no answer in time. Sent by the mission to itself. */
   record OfferUnanswered(int attempt, String participantId, String problem) implements Command {}
 
+  /** The budget refused the reservation the offer of {@code attempt} needs. */
+  record ReservationDenied(int attempt, String participantId, String reason) implements Command {}
+
+  /** Committing what {@code attempt} used did not get an answer; try again later. */
+  record BudgetUnsettled(int attempt, String problem) implements Command {}
+
+  /** Time to commit the usage of ended attempts again. */
+  enum SettleAgain implements Command {
+    INSTANCE
+  }
+
   /** Time to place the offer of {@code attempt} once more. */
   record PlaceOfferAgain(int attempt) implements Command {}
 
@@ -226,6 +239,7 @@ public final class Mission
   private final TimerScheduler<Command> timers;
   private final Dispatch dispatch;
   private final MissionPeers peers;
+  private final MissionBudgets budgets;
   private final DecisionPolicy policy;
   private final CoordinatorSettings settings;
   private final Clock clock;
@@ -233,12 +247,16 @@ public final class Mission
   /** When each attempt's worker was last heard of; not persisted (heartbeats are not facts). */
   private final Map<Integer, Instant> lastSeen = new HashMap<>();
 
+  /** Ended attempts whose usage the budget has not confirmed yet. */
+  private final Set<Integer> unsettled = new java.util.HashSet<>();
+
   private Mission(
       String missionId,
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       Dispatch dispatch,
       MissionPeers peers,
+      MissionBudgets budgets,
       CoordinatorSettings settings,
       Clock clock) {
     super(
@@ -249,6 +267,7 @@ public final class Mission
     this.timers = timers;
     this.dispatch = dispatch;
     this.peers = peers;
+    this.budgets = budgets;
     this.policy = new DecisionPolicy(settings.dispatchRetryInterval(), settings.escalationTarget());
     this.settings = settings;
     this.clock = clock;
@@ -258,23 +277,26 @@ public final class Mission
       String missionId,
       Dispatch dispatch,
       MissionPeers peers,
+      MissionBudgets budgets,
       CoordinatorSettings settings,
       Clock clock) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
                 timers ->
-                    new Mission(missionId, context, timers, dispatch, peers, settings, clock)));
+                    new Mission(
+                        missionId, context, timers, dispatch, peers, budgets, settings, clock)));
   }
 
   public static void init(
       ActorSystem<?> system, Dispatch dispatch, CoordinatorSettings settings, Clock clock) {
     MissionPeers peers = new ShardedMissionPeers(system, settings.peerTimeout());
+    MissionBudgets budgets = new ShardedMissionBudgets(system, settings.peerTimeout());
     ClusterSharding.get(system)
         .init(
             Entity.of(
                 ENTITY_TYPE_KEY,
-                entity -> create(entity.getEntityId(), dispatch, peers, settings, clock)));
+                entity -> create(entity.getEntityId(), dispatch, peers, budgets, settings, clock)));
   }
 
   @Override
@@ -329,6 +351,9 @@ public final class Mission
         .onCommand(OfferPlaced.class, this::offerPlaced)
         .onCommand(OfferUnanswered.class, this::offerUnanswered)
         .onCommand(PlaceOfferAgain.class, this::placeOfferAgain)
+        .onCommand(ReservationDenied.class, this::reservationDenied)
+        .onCommand(BudgetUnsettled.class, this::budgetUnsettled)
+        .onCommand(SettleAgain.class, (s, c) -> settleAgain(s.mission()))
         .onCommand(ChildSeen.class, this::childSeen)
         .onCommand(PeersUnanswered.class, this::peersUnanswered)
         .onCommand(CallPeersAgain.class, (s, c) -> callPeers(s.mission()))
@@ -477,12 +502,22 @@ public final class Mission
             arm(mission);
             return Effect().reply(beat.replyTo(), StatusReply.success(mission));
           }
-          return persist(
-              state,
+          List<Event> facts =
               List.of(
                   new HeartbeatRecorded(
-                      attempt.number(), beat.progress(), beat.cost(), clock.instant())),
-              Optional.of(beat.replyTo()));
+                      attempt.number(), beat.progress(), beat.cost(), clock.instant()));
+          Optional<MissionSpec.BudgetRef> budget = mission.spec().budget();
+          double used = beat.cost().orElse(attempt.cost());
+          if (budget.isPresent() && used > budget.get().estimate()) {
+            return decide(
+                mission,
+                facts,
+                new Signal.BudgetExceeded(
+                    attempt.number(), budget.get().scope(), used, budget.get().estimate()),
+                Optional.empty(),
+                Optional.of(beat.replyTo()));
+          }
+          return persist(state, facts, Optional.of(beat.replyTo()));
         });
   }
 
@@ -768,6 +803,43 @@ public final class Mission
     return Effect().noReply();
   }
 
+  private ReplyEffect<Event, State> reservationDenied(Known state, ReservationDenied denied) {
+    MissionState mission = state.mission();
+    if (!isOffered(mission, denied.attempt())) {
+      return Effect().noReply();
+    }
+    String scope = mission.spec().budget().map(MissionSpec.BudgetRef::scope).orElse("?");
+    return decide(
+        mission,
+        List.of(
+            new AttemptWithdrawn(
+                denied.attempt(), "budget denied: " + denied.reason(), clock.instant())),
+        new Signal.BudgetDenied(denied.attempt(), scope, denied.reason()),
+        Optional.empty(),
+        Optional.empty());
+  }
+
+  private ReplyEffect<Event, State> budgetUnsettled(Known state, BudgetUnsettled unsettledCall) {
+    unsettled.add(unsettledCall.attempt());
+    context
+        .getLog()
+        .warn(
+            "Mission {}: the budget did not confirm the usage of attempt {} ({}); trying again in {}",
+            missionId,
+            unsettledCall.attempt(),
+            unsettledCall.problem(),
+            settings.offerRetryInterval());
+    timers.startSingleTimer("settle", SettleAgain.INSTANCE, settings.offerRetryInterval());
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> settleAgain(MissionState mission) {
+    List<Integer> again = List.copyOf(unsettled);
+    unsettled.clear();
+    again.forEach(n -> mission.attempt(n).ifPresent(a -> settle(mission, a)));
+    return Effect().noReply();
+  }
+
   // Deadlines and waiting
 
   private ReplyEffect<Event, State> deadline(MissionState mission) {
@@ -961,6 +1033,7 @@ public final class Mission
     }
     MissionState mission = known.mission();
     mission.activeAttempt().ifPresent(a -> lastSeen.put(a.number(), clock.instant()));
+    mission.attempts().stream().filter(a -> !a.active()).forEach(a -> settle(mission, a));
     if (mission.phase() == Phase.OFFERED) {
       placeOffer(mission);
     }
@@ -1016,13 +1089,66 @@ public final class Mission
             missionId,
             attempt.number(),
             offerPayload(mission));
+    String participant = attempt.participantId();
+    int number = attempt.number();
+    CompletionStage<Command> placed =
+        reserve(mission, draft.messageId())
+            .thenCompose(
+                denied ->
+                    denied.isPresent()
+                        ? CompletableFuture.completedFuture(
+                            (Command) new ReservationDenied(number, participant, denied.get()))
+                        : dispatch
+                            .offer(participant, draft)
+                            .thenApply(result -> new OfferPlaced(number, participant, result)));
     context.pipeToSelf(
-        dispatch.offer(attempt.participantId(), draft),
-        (result, failure) ->
+        placed,
+        (command, failure) ->
             failure == null
-                ? new OfferPlaced(attempt.number(), attempt.participantId(), result)
-                : new OfferUnanswered(
-                    attempt.number(), attempt.participantId(), failure.toString()));
+                ? command
+                : new OfferUnanswered(number, participant, failure.toString()));
+  }
+
+  /**
+   * Reserves the mission's estimate for an offer before it goes out (nothing to do without a
+   * budget); completes with the reason when the budget denies it.
+   */
+  private CompletionStage<Optional<String>> reserve(MissionState mission, String key) {
+    Optional<MissionSpec.BudgetRef> budget = mission.spec().budget();
+    if (budget.isEmpty()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return budgets
+        .reserve(budget.get().scope(), key, budget.get().estimate(), missionId)
+        .thenApply(
+            result ->
+                result instanceof Budget.Denied denied
+                    ? Optional.of(denied.reason())
+                    : Optional.<String>empty());
+  }
+
+  /**
+   * Commits what an ended attempt used against its reservation (a reservation that was never made
+   * answers with a rejection: nothing to settle). Idempotent by key; retried when unanswered.
+   */
+  private void settle(MissionState mission, Attempt attempt) {
+    Optional<MissionSpec.BudgetRef> budget = mission.spec().budget();
+    if (budget.isEmpty()) {
+      return;
+    }
+    context.pipeToSelf(
+        budgets.commit(
+            budget.get().scope(), offerMessageId(missionId, attempt.number()), attempt.cost()),
+        (committed, failure) ->
+            failure == null || rejected(failure)
+                ? PeerAnswered.INSTANCE
+                : new BudgetUnsettled(attempt.number(), failure.toString()));
+  }
+
+  private static boolean rejected(Throwable failure) {
+    Throwable cause =
+        failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
+    return cause instanceof StatusReply.ErrorMessage;
   }
 
   /**
@@ -1142,6 +1268,7 @@ public final class Mission
       if (was.active() && after.attempt(was.number()).filter(Attempt::active).isEmpty()) {
         dispatch.released(was.participantId());
         lastSeen.remove(was.number());
+        settle(after, after.attempt(was.number()).orElseThrow());
       }
     }
   }

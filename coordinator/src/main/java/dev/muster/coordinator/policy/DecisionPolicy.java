@@ -122,6 +122,35 @@ public final class DecisionPolicy {
     if (signal instanceof Signal.EscalationResolved r) {
       return resolved(state, r);
     }
+    if (signal instanceof Signal.BudgetDenied b) {
+      return List.of(
+          escalate(
+              state,
+              Optional.empty(),
+              "budget "
+                  + b.scope()
+                  + " denied the reservation for attempt "
+                  + b.attempt()
+                  + " ("
+                  + b.reason()
+                  + "); raise the budget and resume"));
+    }
+    if (signal instanceof Signal.BudgetExceeded b) {
+      Optional<Attempt> attempt = state.activeAttempt().filter(a -> a.number() == b.attempt());
+      if (attempt.isEmpty()) {
+        return List.of();
+      }
+      String why =
+          "attempt "
+              + b.attempt()
+              + " used "
+              + b.used()
+              + ", more than its reservation of "
+              + b.reserved()
+              + " on budget "
+              + b.scope();
+      return List.of(standDown(state, attempt.get(), why), escalate(state, Optional.empty(), why));
+    }
     if (signal instanceof Signal.CancelRequested c) {
       return List.of(standDownAll(state, Optional.of(Phase.CANCELLED), "cancelled: " + c.reason()));
     }

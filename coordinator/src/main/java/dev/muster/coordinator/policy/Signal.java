@@ -59,6 +59,13 @@ public sealed interface Signal {
       String escalationId, Escalation.Action action, String note, Optional<String> participant)
       implements Signal {}
 
+  /** The budget refused to reserve the estimate of {@code attempt} (already withdrawn). */
+  record BudgetDenied(int attempt, String scope, String reason) implements Signal {}
+
+  /** A running attempt reported using more than its reservation. */
+  record BudgetExceeded(int attempt, String scope, double used, double reserved)
+      implements Signal {}
+
   /** An operator cancelled the mission: its whole subtree stands down. */
   record CancelRequested(String reason) implements Signal {}
 }

@@ -64,15 +64,18 @@ class MissionTest {
 
   private RecordingDispatch dispatch;
   private RecordingPeers peers;
+  private RecordingBudgets budgets;
   private EventSourcedBehaviorTestKit<Mission.Command, Mission.Event, Mission.State> mission;
 
   @BeforeEach
   void fresh() {
     dispatch = new RecordingDispatch();
     peers = new RecordingPeers();
+    budgets = new RecordingBudgets();
     mission =
         EventSourcedBehaviorTestKit.create(
-            testKit.system(), Mission.create("m-1", dispatch, peers, settings, Clock.systemUTC()));
+            testKit.system(),
+            Mission.create("m-1", dispatch, peers, budgets, settings, Clock.systemUTC()));
   }
 
   @AfterAll
@@ -98,6 +101,23 @@ class MissionTest {
 
   private MissionSpec spec() {
     return spec(settings.defaultTimeouts(), Optional.empty(), false);
+  }
+
+  private MissionSpec budgeted(double estimate) {
+    MissionSpec s = spec();
+    return new MissionSpec(
+        s.workspace(),
+        s.title(),
+        s.spec(),
+        s.requiredCapabilities(),
+        s.requiredRoles(),
+        s.input(),
+        s.retryPolicy(),
+        s.timeouts(),
+        s.split(),
+        Optional.of(new MissionSpec.BudgetRef("ws-1", estimate)),
+        false,
+        Optional.empty());
   }
 
   private CommandResultWithReply<
@@ -444,6 +464,56 @@ class MissionTest {
     assertEquals(1, handed.handoffs().size());
     awaitOffers(2);
     assertEquals("p-9", tasks().get(1).participantId());
+  }
+
+  @Test
+  void anOfferGoesOutOnlyAfterItsEstimateIsReservedAndTheUsageIsCommitted() {
+    dispatch.available.add("p-1");
+    submit(budgeted(5));
+    awaitOffers(1);
+    assertEquals(List.of("ws-1:m-1.a1=5.0"), budgets.reserved);
+    run(r -> new Mission.AcceptOffer(1, r));
+    run(r -> new Mission.CompleteAttempt(1, input, Optional.of(3.5), r));
+    Eventually.assertWithin(
+        WAIT, () -> assertEquals(List.of("ws-1:m-1.a1=3.5"), budgets.committed));
+  }
+
+  @Test
+  void aDeniedReservationEscalatesAndRaisingTheBudgetResumes() {
+    dispatch.available.add("p-1");
+    budgets.deny = true;
+    submit(budgeted(5));
+    Eventually.assertWithin(WAIT, () -> assertEquals(Phase.ESCALATED, get().phase()));
+    assertTrue(tasks().isEmpty(), "no offer goes out without a reservation");
+    MissionState escalated = get();
+    assertEquals(Attempt.State.WITHDRAWN, escalated.attempt(1).orElseThrow().state());
+    assertTrue(escalated.escalations().get(0).reason().contains("denied"));
+
+    budgets.deny = false;
+    String id = escalated.escalations().get(0).id();
+    run(
+        r ->
+            new Mission.ResolveEscalation(
+                id, Escalation.Action.RAISE_BUDGET, Optional.empty(), "raised", "ops", r));
+    awaitOffers(1);
+    assertEquals(Phase.OFFERED, get().phase());
+  }
+
+  @Test
+  void usingMoreThanTheReservationStandsTheAttemptDownAndEscalates() {
+    dispatch.available.add("p-1");
+    submit(budgeted(5));
+    run(r -> new Mission.AcceptOffer(1, r));
+    MissionState after =
+        run(r -> new Mission.Heartbeat(1, Optional.of(0.5), Optional.of(7.0), r))
+            .reply()
+            .getValue();
+    assertEquals(Phase.ESCALATED, after.phase());
+    assertEquals(Attempt.State.STOOD_DOWN, after.attempt(1).orElseThrow().state());
+    Eventually.assertWithin(
+        WAIT, () -> assertEquals(1, dispatch.offersOf(Inbox.MessageType.STAND_DOWN).size()));
+    Eventually.assertWithin(
+        WAIT, () -> assertEquals(List.of("ws-1:m-1.a1=7.0"), budgets.committed));
   }
 
   @Test

@@ -380,6 +380,31 @@ class DecisionPolicyTest {
                 Optional.of(Phase.CANCELLED),
                 "cancelled: no longer needed")),
         row(
+            "the budget denies the reservation -> escalate (raise the budget to resume)",
+            offered("p-1").withdrawn(1, "budget denied", T),
+            new Signal.BudgetDenied(1, "ws-1", "limit reached"),
+            new Decision.Escalate(
+                "m.e1",
+                "operators",
+                Optional.empty(),
+                "budget ws-1 denied the reservation for attempt 1 (limit reached); raise the"
+                    + " budget and resume")),
+        row(
+            "an attempt uses more than its reservation -> stand it down and escalate",
+            running("p-1"),
+            new Signal.BudgetExceeded(1, "ws-1", 7.0, 5.0),
+            new Decision.StandDown(
+                List.of(1),
+                List.of("p-1"),
+                List.of(),
+                Optional.empty(),
+                "attempt 1 used 7.0, more than its reservation of 5.0 on budget ws-1"),
+            new Decision.Escalate(
+                "m.e1",
+                "operators",
+                Optional.empty(),
+                "attempt 1 used 7.0, more than its reservation of 5.0 on budget ws-1")),
+        row(
             "a finished mission decides nothing more",
             running("p-1")
                 .succeeded(1, NullNode.instance, Optional.empty(), T)

@@ -1,0 +1,39 @@
+package dev.muster.coordinator.mission;
+
+import dev.muster.runtime.budget.Amount;
+import dev.muster.runtime.budget.Budget;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A test double of {@link MissionBudgets} for Mission's entity tests: grants or denies as the test
+ * says and records every reservation and commit. The real Budget entity has its own tests, and the
+ * end-to-end tests run missions against it.
+ */
+final class RecordingBudgets implements MissionBudgets {
+  volatile boolean deny;
+  final List<String> reserved = new CopyOnWriteArrayList<>();
+  final List<String> committed = new CopyOnWriteArrayList<>();
+
+  @Override
+  public CompletionStage<Budget.ReserveResult> reserve(
+      String scope, String key, double amount, String missionId) {
+    reserved.add(scope + ":" + key + "=" + amount);
+    Amount a = Amount.of(BigDecimal.valueOf(amount));
+    return CompletableFuture.completedFuture(
+        deny
+            ? new Budget.Denied(key, "limit reached", Amount.ZERO)
+            : new Budget.Granted(key, a, Amount.ZERO, false));
+  }
+
+  @Override
+  public CompletionStage<Budget.CommitResult> commit(String scope, String key, double used) {
+    committed.add(scope + ":" + key + "=" + used);
+    Amount a = Amount.of(BigDecimal.valueOf(used));
+    return CompletableFuture.completedFuture(
+        new Budget.CommitResult(key, "m", a, a, Amount.ZERO, Amount.ZERO, false, false));
+  }
+}
