@@ -30,8 +30,10 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * A participant of the swarm: who it is (workspace, kind, roles, capabilities, capacity) and where
- * it is in its lifecycle.
+ * A participant of the swarm: who it is (workspace, kind, roles, capabilities), what it may do
+ * (grants, boundaries: capacity, budget scope, trust zone), where its failures go (escalation),
+ * what its runtime declares (capability manifest), and where it is in its lifecycle. Changes of
+ * what it may do, drains and stand-downs record who asked ({@code actor}) and when.
  *
  * <pre>
  *   (unregistered) -Register-> ACTIVE -Drain-> DRAINING
@@ -40,10 +42,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * </pre>
  *
  * <p>Offline detection: while the entity is alive a timer, armed from the last recorded heartbeat
- * (also on recovery), persists {@link WentOffline}. A passivated entity has no timers, so the
- * capability index also treats a participant whose last recorded heartbeat is older than the
- * liveness window as not selectable. Heartbeats closer together than {@code
- * heartbeat-record-interval} are answered without writing an event.
+ * (also on recovery), persists {@link WentOffline}. A passivated entity has no timers, so replies
+ * and the capability index read an active participant whose last recorded heartbeat is older than
+ * the liveness window as offline ({@link Enrolled#statusAt}). Heartbeats closer together than
+ * {@code heartbeat-record-interval} are answered without writing an event.
  *
  * <p>Rejections: {@code not_found} (never registered), {@code conflict} (a different registration
  * for the same id, or a command a stood-down participant cannot take), {@code invalid_request}.
