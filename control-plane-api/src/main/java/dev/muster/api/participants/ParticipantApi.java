@@ -1,9 +1,13 @@
 package dev.muster.api.participants;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.muster.api.http.ApiException;
 import dev.muster.registry.inbox.Inbox;
 import dev.muster.registry.participant.Participant;
+import dev.muster.registry.participant.Participant.CapabilityManifest;
+import dev.muster.registry.participant.Participant.Changes;
+import dev.muster.registry.participant.Participant.Escalation;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -17,23 +21,145 @@ final class ParticipantApi {
 
   private static final int MAX_NAMES = 100;
   private static final int MAX_NAME_LENGTH = 200;
+  private static final int MAX_CONCURRENT_ATTEMPTS = 10_000;
+  private static final int MAX_ESCALATION_ATTEMPTS = 1_000;
+  private static final int MAX_REASON_LENGTH = 2_000;
 
+  /**
+   * A registration. {@code max_concurrent_attempts} may be given at the top (as in the first
+   * release) or under {@code boundaries}; given in both, they must agree. Without {@code
+   * capabilities}, the manifest's capability names are the participant's capabilities.
+   */
   record RegisterRequest(
       String workspace,
       String kind,
       List<String> capabilities,
       List<String> roles,
-      Integer maxConcurrentAttempts) {
+      Integer maxConcurrentAttempts,
+      List<String> grants,
+      BoundariesBody boundaries,
+      EscalationBody escalation,
+      ManifestBody capabilityManifest) {
 
     Participant.Registration toRegistration(int defaultMaxConcurrentAttempts) {
       String ws = requireName("workspace", workspace);
-      int max =
-          maxConcurrentAttempts == null ? defaultMaxConcurrentAttempts : maxConcurrentAttempts;
-      if (max < 1 || max > 10_000) {
-        throw ApiException.invalid("max_concurrent_attempts must be between 1 and 10000");
+      Optional<Integer> boundaryMax =
+          Optional.ofNullable(boundaries).map(BoundariesBody::maxConcurrentAttempts);
+      if (maxConcurrentAttempts != null
+          && boundaryMax.isPresent()
+          && !boundaryMax.get().equals(maxConcurrentAttempts)) {
+        throw ApiException.invalid(
+            "max_concurrent_attempts and boundaries.max_concurrent_attempts differ");
       }
+      int max =
+          maxConcurrent(
+              Optional.ofNullable(maxConcurrentAttempts)
+                  .or(() -> boundaryMax)
+                  .orElse(defaultMaxConcurrentAttempts));
+      CapabilityManifest manifest =
+          capabilityManifest == null ? CapabilityManifest.NONE : capabilityManifest.toManifest();
+      Set<String> declared =
+          capabilities == null ? manifest.names() : names("capabilities", capabilities);
+      Optional<BoundariesBody> bounds = Optional.ofNullable(boundaries);
       return new Participant.Registration(
-          ws, parseKind(kind), names("roles", roles), names("capabilities", capabilities), max);
+          ws,
+          parseKind(kind),
+          names("roles", roles),
+          declared,
+          max,
+          names("grants", grants),
+          bounds.flatMap(b -> optionalName("boundaries.budget_scope", b.budgetScope())),
+          bounds.flatMap(b -> optionalName("boundaries.trust_zone", b.trustZone())),
+          escalation == null ? Escalation.NONE : escalation.toEscalation(),
+          manifest);
+    }
+  }
+
+  /** A partial update: what is present replaces the current value; absent fields stay. */
+  record UpdateRequest(
+      List<String> roles,
+      List<String> capabilities,
+      Integer maxConcurrentAttempts,
+      List<String> grants,
+      BoundariesBody boundaries,
+      EscalationBody escalation,
+      ManifestBody capabilityManifest) {
+
+    Changes toChanges() {
+      Changes changes = Changes.NONE;
+      if (roles != null) {
+        changes = changes.withRoles(names("roles", roles));
+      }
+      if (capabilities != null) {
+        changes = changes.withCapabilities(names("capabilities", capabilities));
+      }
+      if (grants != null) {
+        changes = changes.withGrants(names("grants", grants));
+      }
+      Optional<Integer> boundaryMax =
+          Optional.ofNullable(boundaries).map(BoundariesBody::maxConcurrentAttempts);
+      if (maxConcurrentAttempts != null
+          && boundaryMax.isPresent()
+          && !boundaryMax.get().equals(maxConcurrentAttempts)) {
+        throw ApiException.invalid(
+            "max_concurrent_attempts and boundaries.max_concurrent_attempts differ");
+      }
+      Optional<Integer> max = Optional.ofNullable(maxConcurrentAttempts).or(() -> boundaryMax);
+      if (max.isPresent()) {
+        changes = changes.withMaxConcurrentAttempts(maxConcurrent(max.get()));
+      }
+      if (boundaries != null) {
+        changes =
+            changes
+                .withBudgetScope(optionalName("boundaries.budget_scope", boundaries.budgetScope()))
+                .withTrustZone(optionalName("boundaries.trust_zone", boundaries.trustZone()));
+      }
+      if (escalation != null) {
+        changes = changes.withEscalation(escalation.toEscalation());
+      }
+      if (capabilityManifest != null) {
+        changes = changes.withManifest(capabilityManifest.toManifest());
+      }
+      if (changes.isEmpty()) {
+        throw ApiException.invalid("the update changes nothing: give at least one field");
+      }
+      return changes;
+    }
+  }
+
+  record BoundariesBody(Integer maxConcurrentAttempts, String budgetScope, String trustZone) {}
+
+  /** {@code after_attempts} defaults to 1 when {@code escalate_to} is given. */
+  record EscalationBody(String escalateTo, Integer afterAttempts) {
+    Escalation toEscalation() {
+      Optional<String> to = optionalName("escalation.escalate_to", escalateTo);
+      int after = afterAttempts == null ? (to.isPresent() ? 1 : 0) : afterAttempts;
+      if (after < 0 || after > MAX_ESCALATION_ATTEMPTS) {
+        throw ApiException.invalid(
+            "escalation.after_attempts must be between 1 and " + MAX_ESCALATION_ATTEMPTS);
+      }
+      return new Escalation(to, after);
+    }
+  }
+
+  record ManifestBody(String executionMode, String trustZone, List<String> capabilities) {
+    CapabilityManifest toManifest() {
+      return new CapabilityManifest(
+          optionalName("capability_manifest.execution_mode", executionMode),
+          optionalName("capability_manifest.trust_zone", trustZone),
+          names("capability_manifest.capabilities", capabilities));
+    }
+  }
+
+  record StandDownRequest(String reason) {
+    String checkedReason() {
+      if (reason == null || reason.isBlank()) {
+        throw ApiException.invalid("reason is required");
+      }
+      if (reason.length() > MAX_REASON_LENGTH) {
+        throw ApiException.invalid("reason is longer than " + MAX_REASON_LENGTH + " characters");
+      }
+      return reason;
     }
   }
 
@@ -45,10 +171,17 @@ final class ParticipantApi {
       Set<String> roles,
       Set<String> capabilities,
       int maxConcurrentAttempts,
+      Set<String> grants,
+      BoundariesResponse boundaries,
+      EscalationResponse escalation,
+      ManifestResponse capabilityManifest,
+      Set<String> approvalRequired,
+      int currentAttempts,
       Instant registeredAt,
-      Optional<Instant> lastHeartbeat) {
+      Optional<Instant> lastHeartbeat,
+      Optional<String> standDownReason) {
 
-    static ParticipantResponse of(Participant.View view) {
+    static ParticipantResponse of(Participant.View view, int currentAttempts) {
       return new ParticipantResponse(
           view.id(),
           view.workspace(),
@@ -57,10 +190,33 @@ final class ParticipantApi {
           new TreeSet<>(view.roles()),
           new TreeSet<>(view.capabilities()),
           view.maxConcurrentAttempts(),
+          new TreeSet<>(view.grants()),
+          new BoundariesResponse(
+              view.maxConcurrentAttempts(), view.budgetScope(), view.trustZone()),
+          new EscalationResponse(view.escalation().escalateTo(), view.escalation().afterAttempts()),
+          new ManifestResponse(
+              view.manifest().executionMode(),
+              view.manifest().trustZone(),
+              new TreeSet<>(view.manifest().capabilities())),
+          new TreeSet<>(view.approvalRequired()),
+          currentAttempts,
           view.registeredAt(),
-          view.lastHeartbeat());
+          view.lastHeartbeat(),
+          view.standDownReason());
     }
   }
+
+  record BoundariesResponse(
+      int maxConcurrentAttempts, Optional<String> budgetScope, Optional<String> trustZone) {}
+
+  record EscalationResponse(Optional<String> escalateTo, int afterAttempts) {}
+
+  record ManifestResponse(
+      Optional<String> executionMode, Optional<String> trustZone, Set<String> capabilities) {}
+
+  record ParticipantList(
+      List<ParticipantResponse> participants,
+      @JsonInclude(JsonInclude.Include.ALWAYS) String nextCursor) {}
 
   record InboxResponse(List<MessageResponse> messages) {
     static InboxResponse of(Inbox.Delivery delivery) {
@@ -94,6 +250,21 @@ final class ParticipantApi {
     return value.name().toLowerCase(Locale.ROOT);
   }
 
+  static Optional<Participant.Status> parseStatus(Optional<String> text) {
+    return text.filter(t -> !t.isBlank()).map(ParticipantApi::parseStatus);
+  }
+
+  private static Participant.Status parseStatus(String text) {
+    try {
+      return Participant.Status.valueOf(text.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw ApiException.invalid(
+          "query parameter 'status' must be one of active, draining, offline, stood_down; got '"
+              + text
+              + "'");
+    }
+  }
+
   private static Participant.Kind parseKind(String text) {
     if (text == null) {
       return Participant.Kind.FLEET_WORKER;
@@ -109,6 +280,14 @@ final class ParticipantApi {
     }
   }
 
+  private static int maxConcurrent(int max) {
+    if (max < 1 || max > MAX_CONCURRENT_ATTEMPTS) {
+      throw ApiException.invalid(
+          "max_concurrent_attempts must be between 1 and " + MAX_CONCURRENT_ATTEMPTS);
+    }
+    return max;
+  }
+
   static String requireName(String field, String value) {
     if (value == null || value.isBlank()) {
       throw ApiException.invalid(field + " is required");
@@ -117,6 +296,10 @@ final class ParticipantApi {
       throw ApiException.invalid(field + " is longer than " + MAX_NAME_LENGTH + " characters");
     }
     return value;
+  }
+
+  static Optional<String> optionalName(String field, String value) {
+    return value == null ? Optional.empty() : Optional.of(requireName(field, value));
   }
 
   static Set<String> names(String field, List<String> values) {

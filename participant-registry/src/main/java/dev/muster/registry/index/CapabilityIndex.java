@@ -3,6 +3,7 @@ package dev.muster.registry.index;
 import dev.muster.registry.RegistrySettings;
 import dev.muster.registry.participant.Participant;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
@@ -119,6 +121,37 @@ public final class CapabilityIndex implements Extension {
     Optional<String> chosen = select(workspace, requiredCapabilities, requiredRoles, exclude);
     chosen.ifPresent(this::assigned);
     return chosen;
+  }
+
+  /**
+   * A page of the participants this node knows of, in id order after {@code afterId}, filtered by
+   * workspace, role, capability and status (as of now: an active participant not heard of within
+   * the liveness window lists as offline). As fresh as the index (see the class comment).
+   */
+  public IndexState.Page list(
+      Optional<String> workspace,
+      Optional<String> role,
+      Optional<String> capability,
+      Optional<Participant.Status> status,
+      Optional<String> afterId,
+      int limit) {
+    Instant now = clock.instant();
+    Predicate<IndexedParticipant> filter =
+        p ->
+            role.map(p.roles()::contains).orElse(true)
+                && capability.map(p.capabilities()::contains).orElse(true)
+                && status.map(s -> s == p.statusAt(now, settings.livenessWindow())).orElse(true);
+    return state.get().page(workspace, filter, afterId, limit);
+  }
+
+  /** The liveness window the index judges "offline" by. */
+  public Duration livenessWindow() {
+    return settings.livenessWindow();
+  }
+
+  /** The instant the index judges liveness at. */
+  public Instant now() {
+    return clock.instant();
   }
 
   /** The dispatcher handed one attempt to the participant. */

@@ -1,7 +1,6 @@
 package dev.muster.registry.index;
 
 import dev.muster.registry.participant.Participant;
-import dev.muster.registry.participant.Participant.Status;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -9,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * An immutable snapshot of the capability index: participants by workspace (in id order) and the
@@ -36,6 +37,35 @@ public record IndexState(
   /** The workspace's participants in id order. */
   public Collection<IndexedParticipant> inWorkspace(String workspace) {
     return byWorkspace.getOrDefault(workspace, Map.of()).values();
+  }
+
+  /** One page of a listing, and the id to continue after when there is more. */
+  public record Page(List<IndexedParticipant> participants, Optional<String> continueAfter) {}
+
+  /**
+   * Up to {@code limit} participants that pass {@code filter}, in id order, after {@code afterId}:
+   * of one workspace, or of all. Ids are unique and never reused, so the order is stable between
+   * pages while participants join.
+   */
+  public Page page(
+      Optional<String> workspace,
+      Predicate<IndexedParticipant> filter,
+      Optional<String> afterId,
+      int limit) {
+    Stream<IndexedParticipant> inOrder =
+        workspace.isPresent()
+            ? inWorkspace(workspace.get()).stream()
+            : workspaceOf.keySet().stream().sorted().map(id -> lookup(id).orElseThrow());
+    List<IndexedParticipant> found =
+        inOrder
+            .filter(p -> afterId.map(after -> p.id().compareTo(after) > 0).orElse(true))
+            .filter(filter)
+            .limit(limit + 1L)
+            .toList();
+    if (found.size() > limit) {
+      return new Page(found.subList(0, limit), Optional.of(found.get(limit - 1).id()));
+    }
+    return new Page(found, Optional.empty());
   }
 
   public int size() {
@@ -79,61 +109,13 @@ public record IndexState(
 
   /** One participant after one event; {@code before} is null until it is registered. */
   static IndexedParticipant fold(IndexedParticipant before, Change change) {
-    long seq = change.sequenceNr();
     Participant.Event event = change.event();
-    if (event instanceof Participant.Registered e) {
-      Participant.Registration r = e.registration();
-      return new IndexedParticipant(
-          e.participantId(),
-          r.workspace(),
-          Status.ACTIVE,
-          r.roles(),
-          r.capabilities(),
-          r.maxConcurrentAttempts(),
-          e.at(),
-          seq);
+    if (event instanceof Participant.Registered registered) {
+      return new IndexedParticipant(Participant.Enrolled.of(registered), change.sequenceNr());
     }
     if (before == null) {
       return null;
     }
-    if (event instanceof Participant.HeartbeatRecorded e) {
-      Status status = before.status() == Status.OFFLINE ? Status.ACTIVE : before.status();
-      return with(
-          before, status, e.at().isAfter(before.lastSeen()) ? e.at() : before.lastSeen(), seq);
-    }
-    if (event instanceof Participant.DrainStarted) {
-      return with(before, Status.DRAINING, before.lastSeen(), seq);
-    }
-    if (event instanceof Participant.StoodDown) {
-      return with(before, Status.STOOD_DOWN, before.lastSeen(), seq);
-    }
-    if (event instanceof Participant.WentOffline) {
-      return with(before, Status.OFFLINE, before.lastSeen(), seq);
-    }
-    if (event instanceof Participant.Updated e) {
-      return new IndexedParticipant(
-          before.id(),
-          before.workspace(),
-          before.status(),
-          e.roles().orElse(before.roles()),
-          e.capabilities().orElse(before.capabilities()),
-          e.maxConcurrentAttempts().orElse(before.maxConcurrentAttempts()),
-          before.lastSeen(),
-          seq);
-    }
-    return with(before, before.status(), before.lastSeen(), seq);
-  }
-
-  private static IndexedParticipant with(
-      IndexedParticipant p, Status status, java.time.Instant lastSeen, long seq) {
-    return new IndexedParticipant(
-        p.id(),
-        p.workspace(),
-        status,
-        p.roles(),
-        p.capabilities(),
-        p.maxConcurrentAttempts(),
-        lastSeen,
-        seq);
+    return new IndexedParticipant(before.participant().apply(event), change.sequenceNr());
   }
 }

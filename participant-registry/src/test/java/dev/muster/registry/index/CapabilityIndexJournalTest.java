@@ -196,7 +196,7 @@ class CapabilityIndexJournalTest {
         "u1",
         replyTo ->
             new Participant.Update(
-                Optional.empty(), Optional.of(Set.of("kotlin")), Optional.empty(), replyTo));
+                Participant.Changes.NONE.withCapabilities(Set.of("kotlin")), "ops", replyTo));
     Eventually.assertWithin(
         TIMEOUT,
         () ->

@@ -75,8 +75,13 @@ class IndexStateTest {
                 reg,
                 new Change(
                     2,
-                    new Participant.Updated(
-                        "p", Optional.empty(), Optional.of(Set.of("rust")), Optional.of(5), T0))),
+                    Participant.Updated.of(
+                        "p",
+                        Participant.Changes.NONE
+                            .withCapabilities(Set.of("rust"))
+                            .withMaxConcurrentAttempts(5),
+                        Optional.of("ops"),
+                        T0))),
             Status.ACTIVE,
             T0,
             Set.of("rust")),
@@ -135,7 +140,13 @@ class IndexStateTest {
   static Stream<Arguments> matching() {
     IndexedParticipant active =
         new IndexedParticipant(
-            "p", "ws", Status.ACTIVE, Set.of("builder"), Set.of("java", "maven"), 2, T0, 1);
+            Participant.Enrolled.of(
+                new Participant.Registered(
+                    "p",
+                    new Registration(
+                        "ws", Kind.FLEET_WORKER, Set.of("builder"), Set.of("java", "maven"), 2),
+                    T0)),
+            1);
     return Stream.of(
         // participant, capabilities, roles, now, matches
         Arguments.of(active, Set.of(), Set.of(), T0, true),
@@ -157,14 +168,51 @@ class IndexStateTest {
   }
 
   private static IndexedParticipant withStatus(IndexedParticipant p, Status status) {
+    Participant.Enrolled e = p.participant();
     return new IndexedParticipant(
-        p.id(),
-        p.workspace(),
-        status,
-        p.roles(),
-        p.capabilities(),
-        p.maxConcurrentAttempts(),
-        p.lastSeen(),
+        new Participant.Enrolled(
+            e.id(),
+            e.registration(),
+            status,
+            e.registeredAt(),
+            e.lastHeartbeat(),
+            Optional.empty()),
         p.sequenceNr());
+  }
+
+  @Test
+  void pagesListParticipantsInIdOrderAcrossWorkspacesAndFilters() {
+    Registration other = new Registration("other", Kind.REVIEWER, Set.of(), Set.of(), 1);
+    IndexState state =
+        IndexState.empty()
+            .apply(
+                List.of(
+                    registered("p3", 1),
+                    registered("p1", 1),
+                    new Change(1, new Participant.Registered("p2", other, T0)),
+                    new Change(2, new Participant.DrainStarted("p3", T0))));
+    IndexState.Page first = state.page(Optional.empty(), p -> true, Optional.empty(), 2);
+    assertEquals(
+        List.of("p1", "p2"), first.participants().stream().map(IndexedParticipant::id).toList());
+    assertEquals(Optional.of("p2"), first.continueAfter());
+    IndexState.Page second = state.page(Optional.empty(), p -> true, first.continueAfter(), 2);
+    assertEquals(
+        List.of("p3"), second.participants().stream().map(IndexedParticipant::id).toList());
+    assertEquals(Optional.empty(), second.continueAfter());
+    assertEquals(
+        List.of("p1", "p3"),
+        state.page(Optional.of("ws"), p -> true, Optional.empty(), 10).participants().stream()
+            .map(IndexedParticipant::id)
+            .toList());
+    assertEquals(
+        List.of("p3"),
+        state
+            .page(Optional.of("ws"), p -> p.status() == Status.DRAINING, Optional.empty(), 1)
+            .participants()
+            .stream()
+            .map(IndexedParticipant::id)
+            .toList());
+    assertTrue(
+        state.page(Optional.of("none"), p -> true, Optional.empty(), 1).participants().isEmpty());
   }
 }

@@ -3,14 +3,18 @@ package dev.muster.registry.participant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.muster.config.Rejection;
 import dev.muster.registry.MutableClock;
 import dev.muster.registry.RegistrySettings;
 import dev.muster.registry.RegistryTestConfig;
+import dev.muster.registry.participant.Participant.CapabilityManifest;
+import dev.muster.registry.participant.Participant.Changes;
 import dev.muster.registry.participant.Participant.Command;
 import dev.muster.registry.participant.Participant.Drain;
 import dev.muster.registry.participant.Participant.DrainStarted;
 import dev.muster.registry.participant.Participant.Enrolled;
+import dev.muster.registry.participant.Participant.Escalation;
 import dev.muster.registry.participant.Participant.Event;
 import dev.muster.registry.participant.Participant.Get;
 import dev.muster.registry.participant.Participant.Heartbeat;
@@ -31,6 +35,7 @@ import dev.muster.testing.Eventually;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,6 +48,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -118,7 +124,7 @@ class ParticipantTest {
   void theSameRegistrationAgainIsIdempotent() {
     var kit = registered();
     View first = run(kit, Get::new).reply().getValue();
-    clock.advance(Duration.ofMinutes(1));
+    clock.advance(Duration.ofSeconds(1));
     var again = run(kit, replyTo -> new Register(WORKER, replyTo));
     assertTrue(again.hasNoEvents());
     assertEquals(first, again.reply().getValue());
@@ -156,9 +162,7 @@ class ParticipantTest {
     assertRejected(run(kit, Drain::new), Rejection.NOT_FOUND);
     assertRejected(run(kit, replyTo -> new StandDown("done", replyTo)), Rejection.NOT_FOUND);
     assertRejected(
-        run(
-            kit,
-            replyTo -> new Update(Optional.empty(), Optional.empty(), Optional.of(3), replyTo)),
+        run(kit, replyTo -> new Update(Changes.NONE.withMaxConcurrentAttempts(3), "ops", replyTo)),
         Rejection.NOT_FOUND);
   }
 
@@ -207,9 +211,7 @@ class ParticipantTest {
     assertRejected(run(kit, Heartbeat::new), Rejection.CONFLICT);
     assertRejected(run(kit, Drain::new), Rejection.CONFLICT);
     assertRejected(
-        run(
-            kit,
-            replyTo -> new Update(Optional.empty(), Optional.empty(), Optional.of(5), replyTo)),
+        run(kit, replyTo -> new Update(Changes.NONE.withMaxConcurrentAttempts(5), "ops", replyTo)),
         Rejection.CONFLICT);
     var again = run(kit, replyTo -> new StandDown("again", replyTo));
     assertTrue(again.hasNoEvents());
@@ -225,9 +227,11 @@ class ParticipantTest {
             kit,
             replyTo ->
                 new Update(
-                    Optional.of(Set.of("builder")),
-                    Optional.of(Set.of("java", "gradle")),
-                    Optional.of(4),
+                    Changes.NONE
+                        .withRoles(Set.of("builder"))
+                        .withCapabilities(Set.of("java", "gradle"))
+                        .withMaxConcurrentAttempts(4),
+                    "ops",
                     replyTo));
     Updated updated = result.eventOfType(Updated.class);
     assertEquals(Optional.empty(), updated.roles());
@@ -242,18 +246,15 @@ class ParticipantTest {
             kit,
             replyTo ->
                 new Update(
-                    Optional.of(Set.of("builder")), Optional.empty(), Optional.of(4), replyTo));
+                    Changes.NONE.withRoles(Set.of("builder")).withMaxConcurrentAttempts(4),
+                    "ops",
+                    replyTo));
     assertTrue(unchanged.hasNoEvents());
     assertRejected(
-        run(
-            kit,
-            replyTo -> new Update(Optional.empty(), Optional.empty(), Optional.of(0), replyTo)),
+        run(kit, replyTo -> new Update(Changes.NONE.withMaxConcurrentAttempts(0), "ops", replyTo)),
         Rejection.INVALID);
     assertRejected(
-        run(
-            kit,
-            replyTo ->
-                new Update(Optional.of(Set.of("")), Optional.empty(), Optional.empty(), replyTo)),
+        run(kit, replyTo -> new Update(Changes.NONE.withRoles(Set.of("")), "ops", replyTo)),
         Rejection.INVALID);
   }
 
@@ -265,10 +266,10 @@ class ParticipantTest {
                 "liveness-window = 300ms", "heartbeat-record-interval = 100ms"));
     run(kit, replyTo -> new Register(WORKER, replyTo));
     clock.advance(Duration.ofSeconds(1));
+    assertEquals(Status.OFFLINE, run(kit, Get::new).reply().getValue().status());
     Eventually.assertWithin(
         Duration.ofSeconds(5),
-        () -> assertEquals(Status.OFFLINE, run(kit, Get::new).reply().getValue().status()));
-    assertEquals(Status.OFFLINE, ((Enrolled) kit.getState()).status());
+        () -> assertEquals(Status.OFFLINE, ((Enrolled) kit.getState()).status()));
 
     var back = run(kit, Heartbeat::new);
     back.eventOfType(HeartbeatRecorded.class);
@@ -277,7 +278,7 @@ class ParticipantTest {
     clock.advance(Duration.ofSeconds(1));
     Eventually.assertWithin(
         Duration.ofSeconds(5),
-        () -> assertEquals(Status.OFFLINE, run(kit, Get::new).reply().getValue().status()));
+        () -> assertEquals(Status.OFFLINE, ((Enrolled) kit.getState()).status()));
     var drained = run(kit, Drain::new);
     drained.eventOfType(DrainStarted.class);
     assertEquals(Status.DRAINING, drained.reply().getValue().status());
@@ -307,10 +308,7 @@ class ParticipantTest {
     run(kit, replyTo -> new Register(WORKER, replyTo));
     clock.advance(Duration.ofMillis(150));
     run(kit, Heartbeat::new);
-    run(
-        kit,
-        replyTo ->
-            new Update(Optional.empty(), Optional.of(Set.of("rust")), Optional.empty(), replyTo));
+    run(kit, replyTo -> new Update(Changes.NONE.withCapabilities(Set.of("rust")), "ops", replyTo));
     State before = kit.getState();
     assertEquals(before, kit.restart().state());
 
@@ -321,6 +319,143 @@ class ParticipantTest {
     List<Object> stored = kit.persistenceTestKit().persistedInStorage(persistenceIdOf(kit));
     WentOffline offline = (WentOffline) stored.get(stored.size() - 1);
     assertEquals(START.plusMillis(150), offline.lastSeen());
+  }
+
+  private static final Registration FULL =
+      new Registration(
+          "ws-1",
+          Kind.CONNECTED_RUNTIME,
+          Set.of("builder"),
+          Set.of("java", "shell"),
+          3,
+          Set.of("git:read", "fs:write"),
+          Optional.of("team-a"),
+          Optional.of("internal"),
+          new Escalation(Optional.of("p-lead"), 2),
+          new CapabilityManifest(
+              Optional.of("container"),
+              Optional.of("internal"),
+              Set.of("java", "shell:approval_required")));
+
+  @Test
+  void aRegistrationCarriesGrantsBoundariesEscalationAndManifest() {
+    var kit = participant();
+    View view = run(kit, replyTo -> new Register(FULL, replyTo)).reply().getValue();
+    assertEquals(Set.of("fs:write", "git:read"), view.grants());
+    assertEquals(Optional.of("team-a"), view.budgetScope());
+    assertEquals(Optional.of("internal"), view.trustZone());
+    assertEquals(new Escalation(Optional.of("p-lead"), 2), view.escalation());
+    assertEquals(Optional.of("container"), view.manifest().executionMode());
+    assertEquals(Set.of("shell"), view.approvalRequired());
+    assertEquals(Set.of("java", "shell"), view.manifest().names());
+    assertTrue(run(kit, replyTo -> new Register(FULL, replyTo)).hasNoEvents());
+  }
+
+  @Test
+  void invalidGrantsBoundariesEscalationOrManifestAreRejected() {
+    List<Changes> invalid =
+        List.of(
+            Changes.NONE.withGrants(Set.of(" ")),
+            Changes.NONE.withBudgetScope(Optional.of("")),
+            Changes.NONE.withTrustZone(Optional.of(" ")),
+            Changes.NONE.withEscalation(new Escalation(Optional.of("p-lead"), 0)),
+            Changes.NONE.withEscalation(new Escalation(Optional.of(" "), 1)),
+            Changes.NONE.withEscalation(new Escalation(Optional.empty(), 2)),
+            Changes.NONE.withManifest(
+                new CapabilityManifest(
+                    Optional.empty(), Optional.empty(), Set.of(":approval_required"))),
+            Changes.NONE.withManifest(
+                new CapabilityManifest(Optional.of(""), Optional.empty(), Set.of())));
+    var kit = registered();
+    for (Changes changes : invalid) {
+      assertRejected(run(kit, replyTo -> new Update(changes, "ops", replyTo)), Rejection.INVALID);
+      Registration registration = WORKER.with(changes);
+      assertRejected(
+          run(participant(), replyTo -> new Register(registration, replyTo)), Rejection.INVALID);
+    }
+  }
+
+  @Test
+  void updatesRecordWhoChangedWhatAndWhen() {
+    var kit = registered();
+    clock.advance(Duration.ofMinutes(1));
+    Changes changes =
+        Changes.NONE
+            .withRoles(WORKER.roles())
+            .withGrants(Set.of("git:write"))
+            .withBudgetScope(Optional.of("team-b"))
+            .withTrustZone(Optional.of("dmz"))
+            .withEscalation(new Escalation(Optional.of("p-arbiter"), 1))
+            .withManifest(
+                new CapabilityManifest(
+                    Optional.of("vm"), Optional.empty(), Set.of("net:approval_required")));
+    var result = run(kit, replyTo -> new Update(changes, "alice", replyTo));
+    Updated updated = result.eventOfType(Updated.class);
+    assertEquals(Optional.of("alice"), updated.actor());
+    assertEquals(START.plus(Duration.ofMinutes(1)), updated.at());
+    assertEquals(Optional.empty(), updated.roles(), "unchanged fields are not recorded");
+    assertEquals(Optional.of(Set.of("git:write")), updated.grants());
+    assertEquals(Optional.of("team-b"), updated.budgetScope());
+    assertEquals(Optional.of("dmz"), updated.trustZone());
+    View view = result.reply().getValue();
+    assertEquals(Set.of("git:write"), view.grants());
+    assertEquals(new Escalation(Optional.of("p-arbiter"), 1), view.escalation());
+    assertEquals(Set.of("net"), view.approvalRequired());
+    assertEquals(view, run(kit, Get::new).reply().getValue());
+    assertTrue(run(kit, replyTo -> new Update(changes, "bob", replyTo)).hasNoEvents());
+    assertEquals(kit.getState(), kit.restart().state());
+  }
+
+  @Test
+  void drainAndStandDownRecordTheActorAndTheReason() {
+    var kit = registered();
+    DrainStarted drained =
+        run(kit, replyTo -> new Drain("alice", replyTo)).eventOfType(DrainStarted.class);
+    assertEquals(Optional.of("alice"), drained.actor());
+    var stood = run(kit, replyTo -> new StandDown(" retired ", "bob", replyTo));
+    StoodDown event = stood.eventOfType(StoodDown.class);
+    assertEquals(Optional.of("bob"), event.actor());
+    assertEquals("retired", event.reason());
+    assertEquals(Optional.of("retired"), stood.reply().getValue().standDownReason());
+    assertEquals(kit.getState(), kit.restart().state());
+    assertRejected(run(registered(), replyTo -> new StandDown(" ", replyTo)), Rejection.INVALID);
+  }
+
+  @Test
+  void eventsWrittenBeforeTheNewFieldsStillReadBack() throws Exception {
+    ObjectMapper cbor =
+        JacksonObjectMapperProvider.get(testKit.system())
+            .getOrCreate("jackson-cbor", Optional.empty());
+    Map<String, Object> oldRegistration =
+        Map.of(
+            "workspace",
+            "ws-1",
+            "kind",
+            "FLEET_WORKER",
+            "roles",
+            List.of("builder"),
+            "capabilities",
+            List.of("java", "maven"),
+            "maxConcurrentAttempts",
+            2);
+    Registered registered =
+        cbor.readValue(
+            cbor.writeValueAsBytes(
+                Map.of("participantId", "p-old", "registration", oldRegistration, "at", START)),
+            Registered.class);
+    assertEquals(WORKER, registered.registration());
+    Updated updated =
+        cbor.readValue(
+            cbor.writeValueAsBytes(
+                Map.of("participantId", "p-old", "capabilities", List.of("rust"), "at", START)),
+            Updated.class);
+    assertEquals(Changes.NONE.withCapabilities(Set.of("rust")), updated.changes());
+    assertEquals(Optional.empty(), updated.actor());
+    DrainStarted drained =
+        cbor.readValue(
+            cbor.writeValueAsBytes(Map.of("participantId", "p-old", "at", START)),
+            DrainStarted.class);
+    assertEquals(new DrainStarted("p-old", START), drained);
   }
 
   private static String persistenceIdOf(EventSourcedBehaviorTestKit<Command, Event, State> kit) {
