@@ -1,5 +1,6 @@
 package dev.muster.registry.index;
 
+import dev.muster.config.readside.JournalFollower;
 import dev.muster.registry.RegistrySettings;
 import dev.muster.registry.participant.Participant;
 import java.time.Clock;
@@ -10,27 +11,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.persistence.query.EventEnvelope;
-import org.apache.pekko.persistence.query.NoOffset;
-import org.apache.pekko.persistence.query.Offset;
-import org.apache.pekko.persistence.query.PersistenceQuery;
-import org.apache.pekko.persistence.query.javadsl.CurrentEventsByTagQuery;
-import org.apache.pekko.persistence.query.javadsl.EventsByTagQuery;
-import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.UniqueKillSwitch;
-import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.javadsl.RestartSource;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Which active participants of a workspace can take a piece of work, answered from memory.
@@ -46,7 +32,6 @@ import org.slf4j.LoggerFactory;
  * #released}); selection prefers the least in-flight and rotates among equals.
  */
 public final class CapabilityIndex implements Extension {
-  private static final Logger log = LoggerFactory.getLogger(CapabilityIndex.class);
 
   private static final ExtensionId<CapabilityIndex> ID =
       new ExtensionId<>() {
@@ -59,11 +44,9 @@ public final class CapabilityIndex implements Extension {
   private final RegistrySettings settings;
   private final Clock clock;
   private final AtomicReference<IndexState> state = new AtomicReference<>(IndexState.empty());
-  private final AtomicReference<Offset> offset = new AtomicReference<>(NoOffset.getInstance());
-  private final AtomicBoolean ready = new AtomicBoolean(false);
   private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
   private final Map<String, String> lastChosen = new ConcurrentHashMap<>();
-  private volatile UniqueKillSwitch killSwitch;
+  private volatile JournalFollower follower;
 
   private CapabilityIndex(RegistrySettings settings, Clock clock) {
     this.settings = settings;
@@ -170,7 +153,8 @@ public final class CapabilityIndex implements Extension {
 
   /** True once the events stored when the index started have been folded. */
   public boolean ready() {
-    return ready.get();
+    JournalFollower current = follower;
+    return current != null && current.caughtUp();
   }
 
   public Optional<IndexedParticipant> lookup(String participantId) {
@@ -184,55 +168,32 @@ public final class CapabilityIndex implements Extension {
 
   /** Stops following the journal (an index from {@link #start}). */
   public void stop() {
-    UniqueKillSwitch current = killSwitch;
+    JournalFollower current = follower;
     if (current != null) {
-      current.shutdown();
+      current.stop();
     }
   }
 
   private void run(ActorSystem<?> system) {
-    String plugin = settings.index().readJournal();
-    var journals = PersistenceQuery.get(system);
-    CurrentEventsByTagQuery stored =
-        journals.getReadJournalFor(CurrentEventsByTagQuery.class, plugin);
-    EventsByTagQuery live = journals.getReadJournalFor(EventsByTagQuery.class, plugin);
-    killSwitch =
-        RestartSource.withBackoff(
-                settings.index().restart().restartSettings(), () -> follow(stored, live))
-            .viaMat(KillSwitches.single(), Keep.right())
-            .toMat(Sink.ignore(), Keep.left())
-            .run(system);
+    RegistrySettings.IndexSettings index = settings.index();
+    follower =
+        JournalFollower.start(
+            system,
+            Participant.TAG,
+            new JournalFollower.Settings(
+                index.readJournal(),
+                index.batchSize(),
+                index.batchWindow(),
+                index.restart().restartSettings()),
+            this::apply);
   }
 
-  /** The stored events from the last folded offset, then the live ones. */
-  private Source<Integer, NotUsed> follow(CurrentEventsByTagQuery stored, EventsByTagQuery live) {
-    Source<Integer, NotUsed> caughtUp =
-        fold(stored.currentEventsByTag(Participant.TAG, offset.get()));
-    Source<Integer, ?> following =
-        Source.lazySource(
-            () -> {
-              if (!ready.getAndSet(true)) {
-                log.info("Capability index caught up: {} participants", state.get().size());
-              }
-              return fold(live.eventsByTag(Participant.TAG, offset.get()));
-            });
-    return caughtUp.concatLazy(following).mapMaterializedValue(ignored -> NotUsed.getInstance());
-  }
-
-  private Source<Integer, NotUsed> fold(Source<EventEnvelope, NotUsed> events) {
-    return events
-        .groupedWithin(settings.index().batchSize(), settings.index().batchWindow())
-        .map(this::apply);
-  }
-
-  private Integer apply(List<EventEnvelope> batch) {
+  private void apply(List<EventEnvelope> batch) {
     List<IndexState.Change> changes =
         batch.stream()
             .filter(envelope -> envelope.event() instanceof Participant.Event)
             .map(e -> new IndexState.Change(e.sequenceNr(), (Participant.Event) e.event()))
             .toList();
     state.updateAndGet(current -> current.apply(changes));
-    offset.set(batch.get(batch.size() - 1).offset());
-    return batch.size();
   }
 }
