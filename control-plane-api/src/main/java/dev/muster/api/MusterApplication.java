@@ -21,11 +21,15 @@ import dev.muster.runtime.budget.BudgetSettings;
 import dev.muster.runtime.dispatch.ShardedDispatch;
 import dev.muster.runtime.node.MusterNode;
 import dev.muster.runtime.node.RuntimeSettings;
+import dev.muster.runtime.resume.ResumeSettings;
+import dev.muster.runtime.resume.Resumption;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -50,6 +54,7 @@ public final class MusterApplication implements AutoCloseable {
     RegistrySettings registry = RegistrySettings.from(config);
     CoordinatorSettings coordinator = CoordinatorSettings.from(config);
     BudgetSettings budgets = BudgetSettings.from(config);
+    ResumeSettings resume = ResumeSettings.from(config);
     HttpSettings http = HttpSettings.from(config);
     Clock clock = Clock.systemUTC();
     IdGenerator ids = IdGenerator.random();
@@ -65,6 +70,8 @@ public final class MusterApplication implements AutoCloseable {
       Inbox.init(system, registry, clock);
       Mission.init(system, ShardedDispatch.create(system, runtime), coordinator, clock);
       Budget.init(system, budgets, clock);
+      // After a whole-cluster restart, missions waiting on a timer move again.
+      Resumption.start(system, Mission.ENTITY_TYPE_KEY.name(), wakeMission(system), resume);
 
       // 5. The HTTP API.
       JournalProbe journal = JournalProbe.start(system, node.database(), http);
@@ -83,6 +90,14 @@ public final class MusterApplication implements AutoCloseable {
       system.terminate();
       throw new IllegalStateException("Muster could not start: " + e.getMessage(), e);
     }
+  }
+
+  private static Consumer<String> wakeMission(ActorSystem<?> system) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    return id ->
+        sharding
+            .entityRefFor(Mission.ENTITY_TYPE_KEY, id)
+            .tell(new Mission.Get(system.ignoreRef()));
   }
 
   public ActorSystem<Void> system() {
