@@ -13,8 +13,7 @@ import java.util.Set;
 /** Free loopback ports and the configuration of cluster nodes for tests. */
 final class ClusterNodes {
   /** Missions end in one of these. */
-  static final Set<String> FINAL_STATES =
-      Set.of("succeeded", "failed", "escalated", "stood_down", "cancelled");
+  static final Set<String> FINAL_STATES = Set.of("succeeded", "failed", "stood_down", "cancelled");
 
   /**
    * Test workers do not heartbeat (there is no heartbeat route yet), so participants must not go

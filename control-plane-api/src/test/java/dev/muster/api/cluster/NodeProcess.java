@@ -60,6 +60,8 @@ final class NodeProcess implements AutoCloseable {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx256m");
     command.add("-XX:+UseSerialGC");
+    // The production logging (cluster membership at INFO), not the test classpath's quieter one.
+    command.add("-Dlogback.configurationFile=logback.xml");
     ClusterNodes.REGISTRY_FOR_TESTS.forEach((key, value) -> command.add("-D" + key + "=" + value));
     command.add("-cp");
     command.add(classPath());
@@ -102,6 +104,21 @@ final class NodeProcess implements AutoCloseable {
     return log;
   }
 
+  /** The node's log so far (for assertions and for failure messages). */
+  String logText() {
+    try {
+      return Files.exists(log) ? Files.readString(log) : "";
+    } catch (IOException e) {
+      return "(cannot read " + log + ": " + e + ")";
+    }
+  }
+
+  /** The last lines of the log, for a failure message. */
+  String logTail() {
+    String text = logText();
+    return name + " (" + log + "):\n" + text.substring(Math.max(0, text.length() - 3000));
+  }
+
   boolean alive() {
     return process.isAlive();
   }
@@ -112,9 +129,13 @@ final class NodeProcess implements AutoCloseable {
     await();
   }
 
-  /** SIGTERM: CoordinatedShutdown hands the shards off and leaves the cluster. */
-  int terminate() {
+  /** SIGTERM, without waiting: CoordinatedShutdown hands the shards off and leaves the cluster. */
+  void sendTerminate() {
     process.destroy();
+  }
+
+  /** Waits for the process to end (killing it when it takes longer than a minute). */
+  int awaitExit() {
     return await();
   }
 

@@ -35,6 +35,9 @@ public final class NodeConfig {
         millis(runtime.acceptableHeartbeatPause()));
     values.put("pekko.cluster.sharding.retry-interval", millis(runtime.shardingRetryInterval()));
     values.put(
+        "pekko.cluster.sharding.coordinator-state.write-majority-plus",
+        runtime.shardingCoordinatorWriteMajorityPlus());
+    values.put(
         "pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout",
         millis(runtime.passivateIdleAfter()));
     return ConfigFactory.parseMap(values)

@@ -13,6 +13,7 @@ public record RuntimeSettings(
     Duration heartbeatInterval,
     Duration acceptableHeartbeatPause,
     Duration shardingRetryInterval,
+    int shardingCoordinatorWriteMajorityPlus,
     Duration passivateIdleAfter,
     Duration offerTimeout) {
 
@@ -33,7 +34,17 @@ public record RuntimeSettings(
         Settings.positiveDuration(muster, "cluster.failure-detector.heartbeat-interval"),
         Settings.positiveDuration(muster, "cluster.failure-detector.acceptable-heartbeat-pause"),
         Settings.positiveDuration(muster, "cluster.sharding-retry-interval"),
+        writeMajorityPlus(muster),
         Settings.positiveDuration(muster, "cluster.passivate-idle-after"),
         Settings.positiveDuration(muster, "dispatch.offer-timeout"));
+  }
+
+  private static int writeMajorityPlus(Config muster) {
+    String path = "cluster.sharding-coordinator-write-majority-plus";
+    int plus = Settings.read(muster, path, muster::getInt);
+    if (plus < 0) {
+      throw new SettingsException(path, "must not be negative, got " + plus);
+    }
+    return plus;
   }
 }
