@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * In-test fleet workers: each polls its participant's inbox, acks each task offer and completes the
- * attempt, through a {@link SpreadClient} (any node; retried on another node on failure).
+ * attempt reporting a usage of 1, through a {@link SpreadClient} (any node; retried on another node
+ * on failure).
  */
 final class Workers implements AutoCloseable {
   private final SpreadClient api;
@@ -95,7 +96,7 @@ final class Workers implements AutoCloseable {
                 + "/attempts/"
                 + message.get("attempt").asInt()
                 + "/complete",
-            "{\"result\":{\"by\":\"" + participantId + "\"}}");
+            "{\"result\":{\"by\":\"" + participantId + "\"},\"usage\":{\"cost\":1}}");
     if (done.status() == 200) {
       completed.incrementAndGet();
     }
