@@ -178,6 +178,13 @@ public final class Bench {
     int scaleMissions;
 
     @Option(
+        names = "--scale-probe-rate",
+        description =
+            "Open-loop rate of the dispatch probe at each scale level (default: ${DEFAULT-VALUE})",
+        defaultValue = "25")
+    double scaleProbeRate;
+
+    @Option(
         names = "--scale-db",
         description = "Database of the scale figures (default: ${DEFAULT-VALUE})",
         defaultValue = "postgres")
@@ -241,7 +248,14 @@ public final class Bench {
         }
       }
       if (!skip.contains("scale")) {
-        scale(results, common, scaleDb, scaleLevels, scaleMissions, 100, Duration.ofSeconds(30));
+        scale(
+            results,
+            common,
+            scaleDb,
+            scaleLevels,
+            scaleMissions,
+            scaleProbeRate,
+            Duration.ofSeconds(30));
       }
       results.printTable();
       return 0;
@@ -354,7 +368,7 @@ public final class Bench {
     @Option(names = "--missions", defaultValue = "100000")
     int missions;
 
-    @Option(names = "--probe-rate", defaultValue = "100")
+    @Option(names = "--probe-rate", defaultValue = "25")
     double probeRate;
 
     @Option(names = "--passivate-after", defaultValue = "30s", converter = DurationConverter.class)
@@ -448,7 +462,7 @@ public final class Bench {
           node.jcmd(
               "JFR.start",
               "name=bench",
-              "settings=profile",
+              "settings=" + Profile.settings(results.dir),
               "delay=" + (c.warmup.toSeconds() + 3) + "s",
               "duration=" + c.duration.toSeconds() + "s",
               "filename=" + jfr);

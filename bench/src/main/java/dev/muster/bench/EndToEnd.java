@@ -89,6 +89,22 @@ final class EndToEnd {
   /** Runs warm-up plus the measured window; {@code node} and {@code db} give CPU, heap, events. */
   Map<String, Object> run(NodeProcess node, Database db) throws Exception {
     List<String> workerIds = registerWorkers();
+    boolean heartbeats = heartbeat(workerIds.get(0));
+    Thread heartbeat =
+        new Thread(
+            () -> {
+              while (running && heartbeats) {
+                workerIds.forEach(this::heartbeat);
+                try {
+                  Thread.sleep(HEARTBEAT_EVERY_MS);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "bench-heartbeat");
+    heartbeat.setDaemon(true);
+    heartbeat.start();
     List<Thread> pollers = new ArrayList<>();
     for (String id : workerIds) {
       Thread t = new Thread(() -> pollLoop(id), "bench-worker-" + id);
@@ -97,6 +113,12 @@ final class EndToEnd {
       pollers.add(t);
     }
     awaitWorkersSelectable();
+    // The node's CPU with the workers polling and no missions: its floor (read side, cluster,
+    // polls).
+    double idle0 = node.cpuSeconds();
+    long idleStart = System.nanoTime();
+    Thread.sleep(IDLE_MS);
+    double idleCores = (node.cpuSeconds() - idle0) / ((System.nanoTime() - idleStart) / 1e9);
 
     long start = System.nanoTime();
     List<Thread> submitters = startSubmitters(start);
@@ -148,10 +170,13 @@ final class EndToEnd {
       r.put("concurrency", o.concurrency());
     }
     r.put("window_s", round(seconds));
+    r.put("worker_heartbeats", heartbeats);
     r.put("missions_per_s", round(completed / seconds));
     r.put("events_per_s", round((rows1 - rows0) / seconds));
     r.put("events_per_mission", completed == 0 ? 0 : round((double) (rows1 - rows0) / completed));
     r.put("node_cpu_cores", round((cpu1 - cpu0) / seconds));
+    r.put("node_idle_cpu_cores", round(idleCores));
+    r.put("node_cpu_ms_per_mission", completed == 0 ? 0 : round((cpu1 - cpu0) * 1000 / completed));
     r.put("generator_cpu_cores", round((genCpu1 - genCpu0) / 1e9 / seconds));
     r.put("node_heap_used_mib", round(heapUsed));
     r.put("node_heap_after_gc_mib", round(heapAfterGc));
@@ -172,6 +197,26 @@ final class EndToEnd {
   }
 
   // ---- workers
+
+  private static final long HEARTBEAT_EVERY_MS = 5_000;
+  private static final long IDLE_MS = 5_000;
+
+  /** One heartbeat; false when the build has no heartbeat route (404/405). */
+  private boolean heartbeat(String participant) {
+    try {
+      Http.Response r =
+          http.post(
+                  "/api/v1/participants/" + participant + "/heartbeat", Map.of("status", "active"))
+              .join();
+      if (!r.ok() && r.status() != 404 && r.status() != 405) {
+        error("heartbeat " + r.status());
+      }
+      return r.status() != 404 && r.status() != 405;
+    } catch (RuntimeException e) {
+      error("heartbeat " + e.getClass().getSimpleName());
+      return true;
+    }
+  }
 
   private List<String> registerWorkers() {
     List<CompletableFuture<Http.Response>> registered = new ArrayList<>();

@@ -24,6 +24,8 @@ final class NodeProcess implements AutoCloseable {
   private static final Pattern HEAP_USED =
       Pattern.compile("heap\\s+total\\s+(\\d+)K,\\s+used\\s+(\\d+)K");
 
+  static final String LIVENESS_WINDOW = "1h";
+
   private final Process process;
   final int httpPort;
   final Path log;
@@ -45,6 +47,9 @@ final class NodeProcess implements AutoCloseable {
     int cluster = freePort();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // Workers registered over HTTP stay selectable for the whole run even where the build has no
+    // heartbeat route (the workers heartbeat when it has one). Later options may override this.
+    command.add("-Dmuster.registry.liveness-window=" + LIVENESS_WINDOW);
     command.addAll(jvmOptions);
     command.add("-jar");
     command.add(jar.toString());
@@ -59,6 +64,8 @@ final class NodeProcess implements AutoCloseable {
       builder.environment().put("MUSTER_CLUSTER_PORT", Integer.toString(cluster));
       long launched = System.nanoTime();
       Process process = builder.start();
+      // A benchmark stopped with Ctrl-C or a kill takes its node with it.
+      Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
       try (Http client = new Http("http://127.0.0.1:" + http, 1, Duration.ofSeconds(2))) {
         long deadline = launched + readyWithin.toNanos();
         while (true) {

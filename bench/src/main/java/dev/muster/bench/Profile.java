@@ -51,6 +51,71 @@ final class Profile {
     return "other (jdk)";
   }
 
+  /** Markers counted inclusively: the share of samples with such a frame anywhere on the stack. */
+  static final List<String[]> MARKERS =
+      List.of(
+          new String[] {"db: jdbc driver", "org.postgresql.", "org.h2."},
+          new String[] {"db: slick", "slick."},
+          new String[] {
+            "journal: write (AsyncWriteJournal)",
+            "org.apache.pekko.persistence.journal.AsyncWriteJournal"
+          },
+          new String[] {
+            "journal: recovery/replay",
+            "org.apache.pekko.persistence.typed.internal.ReplayingEvents",
+            "org.apache.pekko.persistence.typed.internal.ReplayingSnapshot",
+            "org.apache.pekko.persistence.jdbc.journal.dao.BaseJournalDaoWithReadMessages",
+            "org.apache.pekko.persistence.jdbc.snapshot"
+          },
+          new String[] {
+            "read side: queries (event stream, index)", "org.apache.pekko.persistence.jdbc.query."
+          },
+          new String[] {"capability index", "dev.muster.registry.index."},
+          new String[] {"serialization: jackson", "com.fasterxml.jackson."},
+          new String[] {"http: pekko-http", "org.apache.pekko.http."},
+          new String[] {"cluster sharding", "org.apache.pekko.cluster.sharding."},
+          new String[] {"muster code", "dev.muster."});
+
+  static List<String> layersIn(List<String> frames) {
+    List<String> found = new ArrayList<>();
+    for (String[] marker : MARKERS) {
+      boolean hit = false;
+      for (String frame : frames) {
+        for (int i = 1; i < marker.length && !hit; i++) {
+          hit = frame.startsWith(marker[i]);
+        }
+        if (hit) {
+          break;
+        }
+      }
+      if (hit) {
+        found.add(marker[0]);
+      }
+    }
+    return found;
+  }
+
+  /** A recording configuration: execution samples every 2 ms (profile.jfc samples far fewer). */
+  static Path settings(Path dir) throws IOException {
+    Path jfc = dir.resolve("bench.jfc");
+    java.nio.file.Files.writeString(
+        jfc,
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <configuration version="2.0" label="bench">
+          <event name="jdk.ExecutionSample">
+            <setting name="enabled">true</setting>
+            <setting name="period">2 ms</setting>
+          </event>
+          <event name="jdk.GarbageCollection">
+            <setting name="enabled">true</setting>
+            <setting name="threshold">0 ms</setting>
+          </event>
+        </configuration>
+        """);
+    return jfc.toAbsolutePath();
+  }
+
   static Map<String, Object> summarise(Path recording, int top) throws IOException {
     Process p =
         new ProcessBuilder(
@@ -64,6 +129,7 @@ final class Profile {
             .redirectErrorStream(true)
             .start();
     Map<String, Integer> layers = new TreeMap<>();
+    Map<String, Integer> inclusive = new TreeMap<>();
     Map<String, Integer> threads = new TreeMap<>();
     Map<String, Integer> topFrames = new TreeMap<>();
     int samples = 0;
@@ -80,6 +146,9 @@ final class Profile {
         } else if (frames != null && t.equals("]")) {
           samples++;
           layers.merge(layer(frames), 1, Integer::sum);
+          for (String l : layersIn(frames)) {
+            inclusive.merge(l, 1, Integer::sum);
+          }
           threads.merge(thread, 1, Integer::sum);
           if (!frames.isEmpty()) {
             topFrames.merge(frames.get(0), 1, Integer::sum);
@@ -94,6 +163,7 @@ final class Profile {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("samples", samples);
     out.put("by_layer_pct", percentages(layers, samples, 20));
+    out.put("inclusive_pct", percentages(inclusive, samples, 40));
     out.put("by_thread_pct", percentages(threads, samples, 12));
     out.put("top_frames_pct", percentages(topFrames, samples, top));
     return out;
