@@ -1,0 +1,670 @@
+package dev.muster.bench;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The benchmark's command line: {@code e2e}, {@code journal}, {@code scale}, and {@code suite}
+ * (every figure of BENCHMARKS.md). Each writes its runs and their medians under the results folder
+ * and prints a table. See BENCHMARKS.md.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    subcommands = {
+      Bench.Suite.class,
+      Bench.E2e.class,
+      Bench.Journal.class,
+      Bench.Scale.class,
+      Bench.ProfileSummary.class
+    },
+    description = "Measures a Muster node end to end over HTTP, its journal, and its scale.")
+public final class Bench {
+  public static void main(String[] args) {
+    System.exit(
+        new CommandLine(new Bench()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+  }
+
+  /** Options every command shares. */
+  static final class Common {
+    @Option(
+        names = "--db",
+        split = ",",
+        description = "h2, postgres or both (default: ${DEFAULT-VALUE})",
+        defaultValue = "h2,postgres")
+    List<Database.Kind> dbs;
+
+    @Option(
+        names = "--runs",
+        description = "Runs per figure; the table shows medians (default: ${DEFAULT-VALUE})",
+        defaultValue = "3")
+    int runs;
+
+    @Option(
+        names = "--results",
+        description = "Results folder (default: ${DEFAULT-VALUE})",
+        defaultValue = "bench/results")
+    Path results;
+
+    @Option(names = "--node-jar", defaultValue = "control-plane-api/target/muster-node.jar")
+    Path nodeJar;
+
+    @Option(
+        names = "--node-jvm",
+        split = " ",
+        description = "JVM options of the node process (default: none, the JVM's defaults)")
+    List<String> nodeJvm = new ArrayList<>();
+
+    @Option(names = "--warmup", defaultValue = "10s", converter = DurationConverter.class)
+    Duration warmup;
+
+    @Option(
+        names = "--duration",
+        description = "Measured window per run (default: ${DEFAULT-VALUE})",
+        defaultValue = "30s",
+        converter = DurationConverter.class)
+    Duration duration;
+
+    @Option(
+        names = "--keep",
+        description = "Keep each run's database (H2 folder, PostgreSQL schema)")
+    boolean keep;
+  }
+
+  /** Options of the end-to-end load. */
+  static final class Load {
+    @Option(
+        names = "--workers",
+        description = "Simulated worker participants (default: ${DEFAULT-VALUE})",
+        defaultValue = "8")
+    int workers;
+
+    @Option(
+        names = "--capacity",
+        description = "max_concurrent_attempts of each worker (default: ${DEFAULT-VALUE})",
+        defaultValue = "1000")
+    int capacity;
+
+    @Option(
+        names = "--poll-max",
+        description = "Messages per inbox poll (default: ${DEFAULT-VALUE})",
+        defaultValue = "100")
+    int pollMax;
+
+    @Option(
+        names = "--fail-fraction",
+        description =
+            "Fraction of first attempts that fail once in retry/mix (default: ${DEFAULT-VALUE})",
+        defaultValue = "0.2")
+    double failFraction;
+
+    @Option(
+        names = "--children",
+        description = "Children of a split mission (default: ${DEFAULT-VALUE})",
+        defaultValue = "10")
+    int children;
+
+    @Option(
+        names = "--jfr",
+        description =
+            "Record the node with JFR during the measured window and summarise where its CPU goes")
+    boolean jfr;
+  }
+
+  // ---- commands
+
+  @Command(
+      name = "suite",
+      mixinStandardHelpOptions = true,
+      description =
+          "Every figure of BENCHMARKS.md: journal, closed-loop max, open-loop at half of it, the other scenarios, scale.")
+  static final class Suite implements Callable<Integer> {
+    @Mixin Common common;
+    @Mixin Load load;
+
+    @Option(
+        names = "--concurrency",
+        description = "Closed-loop submitters (default: ${DEFAULT-VALUE})",
+        defaultValue = "64")
+    int concurrency;
+
+    @Option(
+        names = "--open-rate",
+        description =
+            "Open-loop rate, missions/s; 0 = half the measured closed-loop max (default: ${DEFAULT-VALUE})",
+        defaultValue = "0")
+    double openRate;
+
+    @Option(
+        names = "--scenario-rate",
+        description = "Open-loop rate of the split/retry/mix scenarios (default: ${DEFAULT-VALUE})",
+        defaultValue = "50")
+    double scenarioRate;
+
+    @Option(names = "--journal-entities", defaultValue = "200")
+    int journalEntities;
+
+    @Option(
+        names = "--scale-levels",
+        split = ",",
+        description =
+            "Registered participants at which dispatch is probed (default: ${DEFAULT-VALUE})",
+        defaultValue = "1000,10000")
+    List<Integer> scaleLevels;
+
+    @Option(
+        names = "--scale-missions",
+        description = "Open (idle) missions for the memory figure (default: ${DEFAULT-VALUE})",
+        defaultValue = "10000")
+    int scaleMissions;
+
+    @Option(
+        names = "--scale-probe-rate",
+        description =
+            "Open-loop rate of the dispatch probe at each scale level (default: ${DEFAULT-VALUE})",
+        defaultValue = "25")
+    double scaleProbeRate;
+
+    @Option(
+        names = "--scale-db",
+        description = "Database of the scale figures (default: ${DEFAULT-VALUE})",
+        defaultValue = "postgres")
+    Database.Kind scaleDb;
+
+    @Option(
+        names = "--skip",
+        split = ",",
+        description = "Parts to skip: journal, closed, open, scenarios, scale")
+    List<String> skip = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+      Results results = Results.open(common.results, "suite");
+      for (Database.Kind db : common.dbs) {
+        if (!skip.contains("journal")) {
+          journal(results, common, db, journalEntities, 400, Map.of(), "journal");
+        }
+        double max = 0;
+        if (!skip.contains("closed")) {
+          Map<String, Object> m =
+              e2e(
+                  results,
+                  common,
+                  load,
+                  db,
+                  EndToEnd.Scenario.SINGLE,
+                  false,
+                  0,
+                  concurrency,
+                  "e2e-closed-single");
+          max = ((Number) m.getOrDefault("missions_per_s", 0.0)).doubleValue();
+        }
+        if (!skip.contains("open")) {
+          double rate = openRate > 0 ? openRate : Math.max(10, Math.floor(max / 2));
+          e2e(
+              results,
+              common,
+              load,
+              db,
+              EndToEnd.Scenario.SINGLE,
+              true,
+              rate,
+              0,
+              "e2e-open-single");
+        }
+        if (!skip.contains("scenarios")) {
+          for (EndToEnd.Scenario s :
+              List.of(EndToEnd.Scenario.SPLIT, EndToEnd.Scenario.RETRY, EndToEnd.Scenario.MIX)) {
+            e2e(
+                results,
+                common,
+                load,
+                db,
+                s,
+                true,
+                scenarioRate,
+                0,
+                "e2e-open-" + s.name().toLowerCase(Locale.ROOT));
+          }
+        }
+      }
+      if (!skip.contains("scale")) {
+        scale(
+            results,
+            common,
+            scaleDb,
+            scaleLevels,
+            scaleMissions,
+            scaleProbeRate,
+            Duration.ofSeconds(30));
+      }
+      results.printTable();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "e2e",
+      mixinStandardHelpOptions = true,
+      description = "End-to-end load over HTTP against a fresh node per run.")
+  static final class E2e implements Callable<Integer> {
+    @Mixin Common common;
+    @Mixin Load load;
+
+    @Option(
+        names = "--scenario",
+        defaultValue = "single",
+        description = "single, split, retry, mix")
+    EndToEnd.Scenario scenario;
+
+    @Option(
+        names = "--mode",
+        defaultValue = "closed",
+        description = "open (fixed arrival rate) or closed (N submitters)")
+    String mode;
+
+    @Option(
+        names = "--rate",
+        defaultValue = "500",
+        description = "Open loop: missions/s (default: ${DEFAULT-VALUE})")
+    double rate;
+
+    @Option(
+        names = "--concurrency",
+        defaultValue = "64",
+        description = "Closed loop: submitters (default: ${DEFAULT-VALUE})")
+    int concurrency;
+
+    @Override
+    public Integer call() throws Exception {
+      Results results = Results.open(common.results, "e2e");
+      boolean open = mode.equals("open");
+      for (Database.Kind db : common.dbs) {
+        e2e(
+            results,
+            common,
+            load,
+            db,
+            scenario,
+            open,
+            rate,
+            concurrency,
+            "e2e-" + mode + "-" + scenario.name().toLowerCase(Locale.ROOT));
+      }
+      results.printTable();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "journal",
+      mixinStandardHelpOptions = true,
+      description = "Journal micro-benchmark: the persistence path vs plain batched JDBC inserts.")
+  static final class Journal implements Callable<Integer> {
+    @Mixin Common common;
+
+    @Option(names = "--entities", defaultValue = "200")
+    int entities;
+
+    @Option(
+        names = "--batch",
+        defaultValue = "400",
+        description = "Rows per plain JDBC batch (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(
+        names = "--set",
+        description = "Extra Pekko setting for the journal side, key=value (what-if runs)")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+      Results results = Results.open(common.results, "journal");
+      for (Database.Kind db : common.dbs) {
+        journal(
+            results,
+            common,
+            db,
+            entities,
+            batch,
+            overrides,
+            overrides.isEmpty() ? "journal" : "journal " + overrides);
+      }
+      results.printTable();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "scale",
+      mixinStandardHelpOptions = true,
+      description =
+          "Dispatch latency from 1k to 100k participants; memory and start time with many participants and open missions.")
+  static final class Scale implements Callable<Integer> {
+    @Mixin Common common;
+
+    @Option(names = "--levels", split = ",", defaultValue = "1000,10000,100000")
+    List<Integer> levels;
+
+    @Option(names = "--missions", defaultValue = "100000")
+    int missions;
+
+    @Option(names = "--probe-rate", defaultValue = "25")
+    double probeRate;
+
+    @Option(names = "--passivate-after", defaultValue = "30s", converter = DurationConverter.class)
+    Duration passivateAfter;
+
+    @Override
+    public Integer call() throws Exception {
+      Results results = Results.open(common.results, "scale");
+      for (Database.Kind db : common.dbs) {
+        scale(results, common, db, levels, missions, probeRate, passivateAfter);
+      }
+      results.printTable();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "profile",
+      mixinStandardHelpOptions = true,
+      description = "Summarise a JFR recording's execution samples.")
+  static final class ProfileSummary implements Callable<Integer> {
+    @CommandLine.Parameters(index = "0")
+    Path recording;
+
+    @Override
+    public Integer call() throws Exception {
+      System.out.println(
+          Http.JSON
+              .writerWithDefaultPrettyPrinter()
+              .writeValueAsString(Profile.summarise(recording, 30)));
+      return 0;
+    }
+  }
+
+  // ---- the parts
+
+  static Map<String, Object> e2e(
+      Results results,
+      Common c,
+      Load l,
+      Database.Kind kind,
+      EndToEnd.Scenario scenario,
+      boolean open,
+      double rate,
+      int concurrency,
+      String name)
+      throws Exception {
+    List<Map<String, Object>> runs = new ArrayList<>();
+    for (int run = 0; run < c.runs; run++) {
+      try (Database db = Database.fresh(kind, name.replace("e2e-", ""), c.keep);
+          NodeProcess node = NodeProcess.start(c.nodeJar, db, c.nodeJvm, Duration.ofMinutes(2));
+          Http http = new Http(node.baseUrl(), 4, Duration.ofSeconds(30))) {
+        if (scenario != EndToEnd.Scenario.SINGLE) {
+          Features f = Features.probe(http);
+          String missing = missing(scenario, f);
+          if (missing != null) {
+            Map<String, Object> na = new LinkedHashMap<>();
+            na.put("available", false);
+            na.put("reason", missing + " not available in this build");
+            System.err.println(name + " on " + kind + ": " + na.get("reason"));
+            results.record(name, kind, run, na);
+            return na;
+          }
+          if (f.budgets()) {
+            http.await(http.put("/api/v1/budgets/bench", Map.of("limit", 1_000_000_000)));
+          }
+        }
+        EndToEnd.Options o =
+            new EndToEnd.Options(
+                scenario,
+                open,
+                rate,
+                concurrency,
+                c.warmup,
+                c.duration,
+                l.workers,
+                l.capacity,
+                l.pollMax,
+                scenario == EndToEnd.Scenario.RETRY || scenario == EndToEnd.Scenario.MIX
+                    ? l.failFraction
+                    : 0,
+                l.children,
+                "bench");
+        Path jfr = null;
+        if (l.jfr) {
+          jfr =
+              results
+                  .dir
+                  .resolve(name + "-" + kind.name().toLowerCase(Locale.ROOT) + "-" + run + ".jfr")
+                  .toAbsolutePath();
+          node.jcmd(
+              "JFR.start",
+              "name=bench",
+              "settings=" + Profile.settings(results.dir),
+              "delay=" + (c.warmup.toSeconds() + 3) + "s",
+              "duration=" + c.duration.toSeconds() + "s",
+              "filename=" + jfr);
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("available", true);
+        r.put("node_start_s", EndToEnd.round(node.startTime.toMillis() / 1000.0));
+        r.putAll(new EndToEnd(http, o).run(node, db));
+        if (jfr != null && Files.exists(jfr)) {
+          r.put("profile", Profile.summarise(jfr, 25));
+        }
+        System.err.println(name + " on " + kind + " run " + run + ": " + r);
+        results.record(name, kind, run, r);
+        runs.add(r);
+      }
+    }
+    return Medians.of(runs);
+  }
+
+  private static String missing(EndToEnd.Scenario scenario, Features f) {
+    return switch (scenario) {
+      case SINGLE -> null;
+      case SPLIT -> f.split() ? null : "split missions (POST /api/v1/missions with \"split\")";
+      case RETRY ->
+          f.fail() ? null : "attempt failure (POST /api/v1/missions/{id}/attempts/{n}/fail)";
+      case MIX ->
+          !f.fail()
+              ? "attempt failure (POST .../attempts/{n}/fail)"
+              : !f.budgets() ? "budgets (PUT /api/v1/budgets/{scope})" : null;
+    };
+  }
+
+  static void journal(
+      Results results,
+      Common c,
+      Database.Kind kind,
+      int entities,
+      int batch,
+      Map<String, String> overrides,
+      String name)
+      throws Exception {
+    for (int run = 0; run < c.runs; run++) {
+      try (Database db = Database.fresh(kind, "journal", c.keep)) {
+        Map<String, Object> r =
+            JournalBench.run(
+                db, new JournalBench.Options(entities, c.warmup, c.duration, batch, overrides));
+        System.err.println(name + " on " + kind + " run " + run + ": " + r);
+        results.record(name, kind, run, r);
+      }
+    }
+  }
+
+  static void scale(
+      Results results,
+      Common c,
+      Database.Kind kind,
+      List<Integer> levels,
+      int missions,
+      double probeRate,
+      Duration passivate)
+      throws Exception {
+    try (Database db = Database.fresh(kind, "scale", c.keep)) {
+      Map<String, Object> r =
+          ScaleBench.run(
+              c.nodeJar,
+              db,
+              new ScaleBench.Options(
+                  levels,
+                  missions,
+                  64,
+                  probeRate,
+                  Duration.ofSeconds(5),
+                  Duration.ofSeconds(20),
+                  passivate,
+                  c.nodeJvm));
+      System.err.println("scale on " + kind + ": " + r);
+      results.record("scale", kind, 0, r);
+    }
+  }
+
+  // ---- results
+
+  /** One invocation's results folder: every run as a JSON line, medians as JSON and CSV. */
+  static final class Results {
+    final Path dir;
+    private final Map<String, List<Map<String, Object>>> byFigure = new LinkedHashMap<>();
+
+    private Results(Path dir) {
+      this.dir = dir;
+    }
+
+    static Results open(Path root, String command) throws IOException {
+      String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+      Path dir = root.resolve(stamp + "-" + command);
+      Files.createDirectories(dir);
+      Map<String, Object> machine = Machine.describe();
+      Files.writeString(
+          dir.resolve("machine.json"),
+          Http.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(machine));
+      System.err.println("results in " + dir + "; machine " + machine);
+      return new Results(dir);
+    }
+
+    synchronized void record(
+        String name, Database.Kind kind, int run, Map<String, Object> figures) {
+      Map<String, Object> line = new LinkedHashMap<>();
+      line.put("figure", name);
+      line.put("db", kind.name().toLowerCase(Locale.ROOT));
+      line.put("run", run);
+      line.put("at", LocalDateTime.now().toString());
+      line.put("load_avg", Machine.loadAverage());
+      line.put("figures", figures);
+      try {
+        Files.writeString(
+            dir.resolve("runs.jsonl"),
+            Http.JSON.writeValueAsString(line) + "\n",
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      byFigure
+          .computeIfAbsent(name + " [" + line.get("db") + "]", k -> new ArrayList<>())
+          .add(figures);
+    }
+
+    void printTable() throws IOException {
+      Map<String, Object> summary = new LinkedHashMap<>();
+      StringBuilder csv = new StringBuilder("figure,key,median,runs\n");
+      StringBuilder table = new StringBuilder();
+      for (var e : byFigure.entrySet()) {
+        Map<String, Object> medians = Medians.of(e.getValue());
+        summary.put(e.getKey(), medians);
+        table
+            .append("\n== ")
+            .append(e.getKey())
+            .append(" (")
+            .append(e.getValue().size())
+            .append(" runs, medians)\n");
+        List<Map<String, Object>> flat = e.getValue().stream().map(Medians::flatten).toList();
+        for (var m : medians.entrySet()) {
+          if (m.getKey().startsWith("profile.") || m.getKey().startsWith("overrides")) {
+            continue;
+          }
+          List<Object> each = flat.stream().map(f -> f.get(m.getKey())).toList();
+          table.append(
+              String.format(
+                  Locale.ROOT,
+                  "  %-40s %14s   %s%n",
+                  m.getKey(),
+                  format(m.getValue()),
+                  each.size() > 1 ? each : ""));
+          csv.append('"')
+              .append(e.getKey())
+              .append("\",")
+              .append(m.getKey())
+              .append(',')
+              .append(format(m.getValue()))
+              .append(",\"")
+              .append(each)
+              .append("\"\n");
+        }
+      }
+      Files.writeString(
+          dir.resolve("summary.json"),
+          Http.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary));
+      Files.writeString(dir.resolve("summary.csv"), csv);
+      try (PrintWriter out = new PrintWriter(System.out, true)) {
+        out.println(table);
+        out.println("results: " + dir);
+      }
+    }
+
+    private static String format(Object v) {
+      if (v instanceof Double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15
+            ? Long.toString(d.longValue())
+            : String.format(Locale.ROOT, "%.2f", d);
+      }
+      return String.valueOf(v);
+    }
+  }
+
+  /** picocli: "30s", "2m", "500ms" or an ISO-8601 duration. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      String v = value.trim().toLowerCase(Locale.ROOT);
+      if (v.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      }
+      if (v.endsWith("s")) {
+        return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+      if (v.endsWith("m")) {
+        return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+      return Duration.parse(value);
+    }
+  }
+
+  static List<String> split(String s) {
+    return Arrays.asList(s.split(","));
+  }
+}
