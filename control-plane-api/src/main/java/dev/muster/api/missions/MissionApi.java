@@ -325,6 +325,17 @@ final class MissionApi {
 
   record SplitResponse(String join, int children) {}
 
+  /**
+   * What a worker's call about its attempt answers: the mission's state and the attempt, not the
+   * whole mission (a worker calls once or more per attempt; operators read the mission).
+   */
+  record WorkerAnswer(String missionId, String state, Optional<AttemptResponse> attempt) {
+    static WorkerAnswer of(MissionState m, int attempt) {
+      return new WorkerAnswer(
+          m.id(), m.phase().wire(), m.attempt(attempt).map(AttemptResponse::of));
+    }
+  }
+
   record AttemptResponse(
       int attempt,
       String participantId,

@@ -23,6 +23,7 @@ import dev.muster.api.missions.MissionApi.MissionSummaryResponse;
 import dev.muster.api.missions.MissionApi.ResolveRequest;
 import dev.muster.api.missions.MissionApi.SubmitRequest;
 import dev.muster.api.missions.MissionApi.Usage;
+import dev.muster.api.missions.MissionApi.WorkerAnswer;
 import dev.muster.config.ids.IdGenerator;
 import dev.muster.coordinator.directory.MissionDirectory;
 import dev.muster.coordinator.directory.MissionHistory;
@@ -158,8 +159,9 @@ public final class MissionRoutes extends AllDirectives {
                         JsonSupport.withBody(
                             HeartbeatRequest.class,
                             b ->
-                                command(
+                                workerCommand(
                                     id,
+                                    n,
                                     workspace,
                                     r ->
                                         new Mission.Heartbeat(
@@ -170,8 +172,9 @@ public final class MissionRoutes extends AllDirectives {
                         JsonSupport.withBody(
                             CompleteRequest.class,
                             b ->
-                                command(
+                                workerCommand(
                                     id,
+                                    n,
                                     workspace,
                                     r ->
                                         new Mission.CompleteAttempt(
@@ -182,8 +185,9 @@ public final class MissionRoutes extends AllDirectives {
                         JsonSupport.withBody(
                             FailRequest.class,
                             b ->
-                                command(
+                                workerCommand(
                                     id,
+                                    n,
                                     workspace,
                                     r ->
                                         new Mission.FailAttempt(
@@ -194,8 +198,9 @@ public final class MissionRoutes extends AllDirectives {
                         JsonSupport.withBody(
                             DeclineRequest.class,
                             b ->
-                                command(
+                                workerCommand(
                                     id,
+                                    n,
                                     workspace,
                                     r ->
                                         new Mission.DeclineOffer(
@@ -205,7 +210,7 @@ public final class MissionRoutes extends AllDirectives {
                     () ->
                         JsonSupport.withBody(
                             HandoffRequest.class,
-                            b -> respond(StatusCodes.OK, handOff(id, n, b, workspace))))));
+                            b -> answerWorker(n, handOff(id, n, b, workspace))))));
   }
 
   private CompletionStage<MissionState> handOff(
@@ -385,6 +390,23 @@ public final class MissionRoutes extends AllDirectives {
             ? ask(id, command)
             : visible(id, workspace).thenCompose(state -> ask(id, command));
     return respond(StatusCodes.OK, reply);
+  }
+
+  /** A worker's call about attempt {@code n}: answered with the compact {@link WorkerAnswer}. */
+  private Route workerCommand(
+      String id,
+      int n,
+      Optional<String> workspace,
+      Function<ActorRef<StatusReply<MissionState>>, Mission.Command> command) {
+    CompletionStage<MissionState> reply =
+        workspace.isEmpty()
+            ? ask(id, command)
+            : visible(id, workspace).thenCompose(state -> ask(id, command));
+    return answerWorker(n, reply);
+  }
+
+  private Route answerWorker(int n, CompletionStage<MissionState> reply) {
+    return onSuccess(reply, state -> JsonSupport.completeOk(WorkerAnswer.of(state, n)));
   }
 
   private CompletionStage<MissionState> visible(String id, Optional<String> workspace) {

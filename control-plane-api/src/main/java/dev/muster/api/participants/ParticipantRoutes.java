@@ -321,6 +321,23 @@ public final class ParticipantRoutes extends AllDirectives {
             });
   }
 
+  /**
+   * Whether the inbox's participant exists for this caller, for the inbox routes that run once or
+   * more per mission: answered from this node's capability index when it already knows the
+   * participant (no round trip to the entity), else by {@link #visible}.
+   */
+  private CompletionStage<?> registered(String id, Optional<String> workspace) {
+    Optional<String> indexed = index.lookup(id).map(p -> p.workspace());
+    if (indexed.isEmpty()) {
+      return visible(id, workspace);
+    }
+    if (workspace.isPresent() && !workspace.get().equals(indexed.get())) {
+      return CompletableFuture.failedFuture(
+          ApiException.notFound("participant " + id + " is not registered"));
+    }
+    return CompletableFuture.completedFuture(indexed.get());
+  }
+
   private ParticipantResponse of(Participant.View view) {
     return ParticipantResponse.of(view, index.inFlight(view.id()));
   }
@@ -346,7 +363,7 @@ public final class ParticipantRoutes extends AllDirectives {
                           .map(this::batch)
                           .orElse(registry.inbox().maxBatch());
                   CompletionStage<Inbox.Delivery> delivered =
-                      visible(id, workspace)
+                      registered(id, workspace)
                           .thenCompose(
                               known ->
                                   inbox(id)
@@ -372,7 +389,7 @@ public final class ParticipantRoutes extends AllDirectives {
         lastEventId -> {
           long after = lastEventId.map(ParticipantRoutes::parseSeq).orElse(0L);
           CompletionStage<Source<ServerSentEvent, NotUsed>> events =
-              visible(id, workspace).thenApply(known -> events(id, after));
+              registered(id, workspace).thenApply(known -> events(id, after));
           return onSuccess(
               events, source -> completeOK(source, EventStreamMarshalling.toEventStream()));
         });
@@ -438,7 +455,7 @@ public final class ParticipantRoutes extends AllDirectives {
    */
   private Route ack(String id, String messageId, Optional<String> workspace) {
     CompletionStage<Inbox.Acked> acked =
-        visible(id, workspace)
+        registered(id, workspace)
             .thenCompose(
                 known ->
                     inbox(id)

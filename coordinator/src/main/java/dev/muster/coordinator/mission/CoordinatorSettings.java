@@ -13,7 +13,6 @@ public record CoordinatorSettings(
     Duration dispatchRetryInterval,
     Duration offerRetryInterval,
     Duration peerTimeout,
-    int snapshotEvery,
     String escalationTarget,
     RetryPolicy defaultRetryPolicy,
     Timeouts defaultTimeouts) {
@@ -38,7 +37,6 @@ public record CoordinatorSettings(
         Settings.positiveDuration(muster, "coordinator.dispatch-retry-interval"),
         Settings.positiveDuration(muster, "coordinator.offer-retry-interval"),
         Settings.positiveDuration(muster, "coordinator.peer-timeout"),
-        Settings.positiveInt(muster, "coordinator.snapshot-every"),
         target,
         new RetryPolicy(maxAttempts, initial.toMillis(), multiplier, max.toMillis(), Set.of()),
         new Timeouts(

@@ -56,7 +56,6 @@ class MissionTest {
           Duration.ofMillis(50),
           Duration.ofMillis(50),
           Duration.ofSeconds(1),
-          50,
           "operators",
           new RetryPolicy(3, 50, 2.0, 1000, Set.of()),
           new Timeouts(60_000, 600_000, 30_000));
