@@ -115,7 +115,7 @@ final class JournalBench {
     out.putAll(raw);
     double journal = ((Number) out.get("journal_events_per_s")).doubleValue();
     double plain = ((Number) out.get("raw_rows_per_s")).doubleValue();
-    out.put("ratio_journal_to_raw", EndToEnd.round(journal / plain * 100) / 100.0);
+    out.put("ratio_journal_to_raw", Math.round(journal / plain * 10_000) / 10_000.0);
     return out;
   }
 

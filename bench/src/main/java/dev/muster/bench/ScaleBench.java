@@ -67,6 +67,8 @@ final class ScaleBench {
                     "bench"));
         Map<String, Object> r = probe.run(node, db);
         l.put("probe_rate", o.probeRate());
+        // New workers are selectable once the capability index has folded every registration.
+        l.put("first_mission_s", r.get("first_mission_s"));
         l.put("missions_per_s", r.get("missions_per_s"));
         l.put("dispatch", r.get("dispatch"));
         l.put("end_to_end", r.get("end_to_end"));
