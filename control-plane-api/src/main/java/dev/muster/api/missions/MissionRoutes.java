@@ -380,16 +380,12 @@ public final class MissionRoutes extends AllDirectives {
 
   // Asking the mission
 
-  /** Sends a command, first checking the caller may see the mission when it named a workspace. */
+  /** Sends a command (an operator's): answered with the whole mission. */
   private Route command(
       String id,
       Optional<String> workspace,
       Function<ActorRef<StatusReply<MissionState>>, Mission.Command> command) {
-    CompletionStage<MissionState> reply =
-        workspace.isEmpty()
-            ? ask(id, command)
-            : visible(id, workspace).thenCompose(state -> ask(id, command));
-    return respond(StatusCodes.OK, reply);
+    return respond(StatusCodes.OK, askVisible(id, workspace, command));
   }
 
   /** A worker's call about attempt {@code n}: answered with the compact {@link WorkerAnswer}. */
@@ -398,11 +394,17 @@ public final class MissionRoutes extends AllDirectives {
       int n,
       Optional<String> workspace,
       Function<ActorRef<StatusReply<MissionState>>, Mission.Command> command) {
-    CompletionStage<MissionState> reply =
-        workspace.isEmpty()
-            ? ask(id, command)
-            : visible(id, workspace).thenCompose(state -> ask(id, command));
-    return answerWorker(n, reply);
+    return answerWorker(n, askVisible(id, workspace, command));
+  }
+
+  /** Sends a command, first checking the caller may see the mission when it named a workspace. */
+  private CompletionStage<MissionState> askVisible(
+      String id,
+      Optional<String> workspace,
+      Function<ActorRef<StatusReply<MissionState>>, Mission.Command> command) {
+    return workspace.isEmpty()
+        ? ask(id, command)
+        : visible(id, workspace).thenCompose(state -> ask(id, command));
   }
 
   private Route answerWorker(int n, CompletionStage<MissionState> reply) {
