@@ -33,9 +33,7 @@ import dev.muster.coordinator.model.Escalation;
 import dev.muster.coordinator.model.MissionSpec;
 import dev.muster.coordinator.model.MissionState;
 import dev.muster.coordinator.model.Phase;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -241,16 +239,10 @@ public final class MissionRoutes extends AllDirectives {
                         "workspace " + spec.workspace() + " is not the caller's workspace");
                   }
                   String id =
-                      key.map(k -> idFor(spec.workspace(), k)).orElseGet(() -> ids.next("m"));
+                      key.map(k -> IdGenerator.forKey("m", "mission", spec.workspace(), k))
+                          .orElseGet(() -> ids.next("m"));
                   return respond(StatusCodes.CREATED, ask(id, r -> new Mission.Submit(spec, r)));
                 }));
-  }
-
-  /** The same Idempotency-Key in the same workspace always names the same mission. */
-  private static String idFor(String workspace, String key) {
-    return "m-"
-        + UUID.nameUUIDFromBytes(
-            ("mission\n" + workspace + "\n" + key).getBytes(StandardCharsets.UTF_8));
   }
 
   private Route list(Optional<String> workspace) {

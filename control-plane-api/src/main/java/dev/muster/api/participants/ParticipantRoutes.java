@@ -34,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -150,7 +149,10 @@ public final class ParticipantRoutes extends AllDirectives {
                         "workspace does not match the " + WORKSPACE_HEADER + " header");
                   }
                   String id =
-                      key.map(k -> idFor(registration.workspace(), k))
+                      key.map(
+                              k ->
+                                  IdGenerator.forKey(
+                                      "p", "participant", registration.workspace(), k))
                           .orElseGet(() -> ids.next("p"));
                   CompletionStage<Participant.View> registered =
                       participant(id)
@@ -160,13 +162,6 @@ public final class ParticipantRoutes extends AllDirectives {
                   return onSuccess(
                       registered, view -> JsonSupport.completeJson(StatusCodes.CREATED, of(view)));
                 }));
-  }
-
-  /** The same Idempotency-Key in the same workspace always names the same participant. */
-  private static String idFor(String workspace, String key) {
-    return "p-"
-        + UUID.nameUUIDFromBytes(
-            ("participant\n" + workspace + "\n" + key).getBytes(StandardCharsets.UTF_8));
   }
 
   /**
