@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.integerSegment;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import dev.muster.api.http.ApiException;
+import dev.muster.api.http.CallerHeaders;
 import dev.muster.api.http.HttpSettings;
 import dev.muster.api.http.JsonSupport;
 import dev.muster.api.http.QueryParams;
@@ -54,9 +55,6 @@ import org.apache.pekko.pattern.StatusReply;
  * workspace is then answered 404, exactly like one that does not exist.
  */
 public final class MissionRoutes extends AllDirectives {
-  private static final String WORKSPACE_HEADER = "X-Muster-Workspace";
-  private static final String ACTOR_HEADER = "X-Muster-Actor";
-  private static final String DEFAULT_ACTOR = "operator";
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
@@ -82,20 +80,25 @@ public final class MissionRoutes extends AllDirectives {
                 "v1",
                 () ->
                     optionalHeaderValueByName(
-                        WORKSPACE_HEADER,
+                        CallerHeaders.WORKSPACE,
                         workspace ->
                             optionalHeaderValueByName(
-                                ACTOR_HEADER,
+                                CallerHeaders.ACTOR,
                                 actor ->
                                     concat(
                                         pathPrefix(
                                             "missions",
-                                            () -> missions(workspace, actor.orElse(DEFAULT_ACTOR))),
+                                            () ->
+                                                missions(
+                                                    workspace,
+                                                    actor.orElse(CallerHeaders.DEFAULT_ACTOR))),
                                         pathPrefix(
                                             "escalations",
                                             () ->
                                                 escalations(
-                                                    workspace, actor.orElse(DEFAULT_ACTOR))))))));
+                                                    workspace,
+                                                    actor.orElse(
+                                                        CallerHeaders.DEFAULT_ACTOR))))))));
   }
 
   private Route missions(Optional<String> workspace, String actor) {

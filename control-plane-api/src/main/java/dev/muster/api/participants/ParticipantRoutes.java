@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.muster.api.http.ApiErrors;
 import dev.muster.api.http.ApiException;
+import dev.muster.api.http.CallerHeaders;
 import dev.muster.api.http.HttpSettings;
 import dev.muster.api.http.JsonSupport;
 import dev.muster.api.http.QueryParams;
@@ -67,9 +68,6 @@ import org.slf4j.LoggerFactory;
 public final class ParticipantRoutes extends AllDirectives {
   private static final Logger log = LoggerFactory.getLogger(ParticipantRoutes.class);
 
-  static final String WORKSPACE_HEADER = "X-Muster-Workspace";
-  static final String ACTOR_HEADER = "X-Muster-Actor";
-  static final String DEFAULT_ACTOR = "operator";
   private static final Pattern SEQ = Pattern.compile("\\d{1,18}");
 
   private final ClusterSharding sharding;
@@ -101,16 +99,16 @@ public final class ParticipantRoutes extends AllDirectives {
                         "participants",
                         () ->
                             optionalHeaderValueByName(
-                                WORKSPACE_HEADER,
+                                CallerHeaders.WORKSPACE,
                                 workspace ->
                                     optionalHeaderValueByName(
-                                        ACTOR_HEADER,
+                                        CallerHeaders.ACTOR,
                                         actor ->
                                             routes(
                                                 workspace.filter(ws -> !ws.isBlank()),
                                                 actor
                                                     .filter(a -> !a.isBlank())
-                                                    .orElse(DEFAULT_ACTOR)))))));
+                                                    .orElse(CallerHeaders.DEFAULT_ACTOR)))))));
   }
 
   private Route routes(Optional<String> workspace, String actor) {
@@ -146,7 +144,7 @@ public final class ParticipantRoutes extends AllDirectives {
                     throw new ApiException(
                         StatusCodes.FORBIDDEN,
                         ApiErrors.FORBIDDEN,
-                        "workspace does not match the " + WORKSPACE_HEADER + " header");
+                        "workspace does not match the " + CallerHeaders.WORKSPACE + " header");
                   }
                   String id =
                       key.map(
