@@ -1,6 +1,7 @@
 package dev.muster.bench;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.muster.config.CommonPool;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -40,6 +41,8 @@ import picocli.CommandLine.Option;
     description = "Measures a Muster node end to end over HTTP, its journal, and its scale.")
 public final class Bench {
   public static void main(String[] args) {
+    // The generator's asks and HTTP callbacks must not start a thread each (see CommonPool).
+    CommonPool.ensureParallelism();
     System.exit(
         new CommandLine(new Bench()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
   }

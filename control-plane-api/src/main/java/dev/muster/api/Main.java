@@ -2,6 +2,7 @@ package dev.muster.api;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.muster.config.CommonPool;
 import dev.muster.config.Settings;
 import dev.muster.config.SettingsException;
 import org.slf4j.Logger;
@@ -9,6 +10,11 @@ import org.slf4j.LoggerFactory;
 
 /** Starts a Muster node: {@code java -jar muster-node.jar}. Configuration: README.md. */
 public final class Main {
+  static {
+    // Before anything (logging included) touches ForkJoinPool: see CommonPool.
+    CommonPool.ensureParallelism();
+  }
+
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   private Main() {}

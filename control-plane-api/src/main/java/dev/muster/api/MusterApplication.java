@@ -8,6 +8,7 @@ import dev.muster.api.http.HttpSettings;
 import dev.muster.api.http.JournalProbe;
 import dev.muster.api.missions.MissionRoutes;
 import dev.muster.api.participants.ParticipantRoutes;
+import dev.muster.config.CommonPool;
 import dev.muster.config.NodeSettings;
 import dev.muster.config.ids.IdGenerator;
 import dev.muster.config.persistence.JournalMigrations;
@@ -31,6 +32,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.LoggerFactory;
 
 /**
  * A running Muster node, started in the order of the architecture: settings, migrations, the
@@ -55,6 +57,14 @@ public final class MusterApplication implements AutoCloseable {
     HttpSettings http = HttpSettings.from(config);
     Clock clock = Clock.systemUTC();
     IdGenerator ids = IdGenerator.random();
+    if (!CommonPool.callbacksPooled()) {
+      LoggerFactory.getLogger(MusterApplication.class)
+          .warn(
+              "ForkJoinPool.commonPool has parallelism {}: every completion callback will start a"
+                  + " thread; start Muster through dev.muster.api.Main or set"
+                  + " -Djava.util.concurrent.ForkJoinPool.common.parallelism=2",
+              java.util.concurrent.ForkJoinPool.getCommonPoolParallelism());
+    }
 
     // 2. The journal's schema, before the journal is used.
     JournalMigrations.migrate(node.database());
