@@ -40,7 +40,10 @@ public final class NodeConfig {
     values.put(
         "pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout",
         millis(runtime.passivateIdleAfter()));
-    return ConfigFactory.parseMap(values)
+    // -D system properties win over everything, as with any Typesafe Config application: an
+    // operator can tune a plugin setting (say -Djdbc-journal.parallelism=2) without a config file.
+    return ConfigFactory.systemProperties()
+        .withFallback(ConfigFactory.parseMap(values))
         .withFallback(PersistenceConfig.forDatabase(node.database()))
         .withFallback(ConfigFactory.parseResources("muster-node.conf"))
         .withFallback(loaded)
