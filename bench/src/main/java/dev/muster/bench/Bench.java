@@ -204,7 +204,8 @@ public final class Bench {
       Results results = Results.open(common.results, "suite");
       for (Database.Kind db : common.dbs) {
         if (!skip.contains("journal")) {
-          journal(results, common, db, journalEntities, 400, Map.of(), "journal");
+          journal(results, common, db, journalEntities, 0, 400, Map.of(), "journal");
+          journal(results, common, db, journalEntities, 1, 400, Map.of(), "journal tags=1");
         }
         double max = 0;
         if (!skip.contains("closed")) {
@@ -329,6 +330,12 @@ public final class Bench {
     int entities;
 
     @Option(
+        names = "--tags",
+        defaultValue = "0",
+        description = "Tags per event (Muster's events carry 1-2; default: ${DEFAULT-VALUE})")
+    int tags;
+
+    @Option(
         names = "--batch",
         defaultValue = "400",
         description = "Rows per plain JDBC batch (default: ${DEFAULT-VALUE})")
@@ -348,9 +355,11 @@ public final class Bench {
             common,
             db,
             entities,
+            tags,
             batch,
             overrides,
-            overrides.isEmpty() ? "journal" : "journal " + overrides);
+            (tags == 0 ? "journal" : "journal tags=" + tags)
+                + (overrides.isEmpty() ? "" : " " + overrides));
       }
       results.printTable();
       return 0;
@@ -503,6 +512,7 @@ public final class Bench {
       Common c,
       Database.Kind kind,
       int entities,
+      int tags,
       int batch,
       Map<String, String> overrides,
       String name)
@@ -511,7 +521,8 @@ public final class Bench {
       try (Database db = Database.fresh(kind, "journal", c.keep)) {
         Map<String, Object> r =
             JournalBench.run(
-                db, new JournalBench.Options(entities, c.warmup, c.duration, batch, overrides));
+                db,
+                new JournalBench.Options(entities, tags, c.warmup, c.duration, batch, overrides));
         System.err.println(name + " on " + kind + " run " + run + ": " + r);
         results.record(name, kind, run, r);
       }

@@ -45,8 +45,21 @@ final class JournalBench {
   record Bump(ActorRef<Done> replyTo) implements CborSerializable {}
 
   static final class Counter extends EventSourcedBehavior<Bump, Bumped, Long> {
-    Counter(PersistenceId id) {
+    private final java.util.Set<String> tags;
+
+    Counter(PersistenceId id, int tags) {
       super(id);
+      java.util.Set<String> names = new java.util.HashSet<>();
+      for (int i = 0; i < tags; i++) {
+        names.add("bench-" + i);
+      }
+      this.tags = java.util.Set.copyOf(names);
+    }
+
+    /** Muster's events carry one or two tags (the read side follows them); the bench can too. */
+    @Override
+    public java.util.Set<String> tagsFor(Bumped event) {
+      return tags;
     }
 
     @Override
@@ -77,7 +90,12 @@ final class JournalBench {
   }
 
   record Options(
-      int entities, Duration warmup, Duration duration, int batch, Map<String, String> overrides) {}
+      int entities,
+      int tags,
+      Duration warmup,
+      Duration duration,
+      int batch,
+      Map<String, String> overrides) {}
 
   static Map<String, Object> run(Database db, Options o) throws Exception {
     Map<String, Object> values = new HashMap<>();
@@ -88,6 +106,7 @@ final class JournalBench {
 
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("entities", o.entities());
+    out.put("tags_per_event", o.tags());
     out.put("overrides", o.overrides());
     Config config =
         ConfigFactory.parseMap(new HashMap<String, Object>(o.overrides()))
@@ -127,7 +146,9 @@ final class JournalBench {
       PersistenceId id = PersistenceId.of("BenchCounter", run + "-" + i);
       entities.add(
           system.systemActorOf(
-              new Counter(id), "counter-" + i, org.apache.pekko.actor.typed.Props.empty()));
+              new Counter(id, o.tags()),
+              "counter-" + i,
+              org.apache.pekko.actor.typed.Props.empty()));
     }
     LongAdder persisted = new LongAdder();
     LongAdder failures = new LongAdder();
