@@ -3,14 +3,24 @@ package dev.muster.config.persistence;
 import com.typesafe.config.Config;
 import dev.muster.config.Settings;
 import dev.muster.config.SettingsException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * The journal's database. An empty {@code muster.db.url} means the embedded H2 database in file
  * mode under the data directory; a {@code jdbc:postgresql:} URL means PostgreSQL.
+ *
+ * <p>On PostgreSQL every connection of the journal's pool is opened with a statement timeout
+ * ({@code muster.db.statement-timeout}: a runaway query is cancelled by the server instead of
+ * outliving its node and holding an old snapshot). The migrations lift it again ({@link
+ * JournalMigrations}).
  */
 public record DatabaseSettings(
     DatabaseProfile profile,
@@ -20,7 +30,8 @@ public record DatabaseSettings(
     Optional<String> schema,
     int poolSize,
     Duration connectionTimeout,
-    Duration queryRefreshInterval) {
+    Duration queryRefreshInterval,
+    Duration statementTimeout) {
 
   private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
@@ -55,7 +66,18 @@ public record DatabaseSettings(
         schema,
         Settings.positiveInt(muster, "db.pool-size"),
         Settings.positiveDuration(muster, "db.connection-timeout"),
-        Settings.positiveDuration(muster, "db.query-refresh-interval"));
+        Settings.positiveDuration(muster, "db.query-refresh-interval"),
+        statementTimeout(muster));
+  }
+
+  private static Duration statementTimeout(Config muster) {
+    Duration timeout = Settings.positiveDuration(muster, "db.statement-timeout");
+    // PostgreSQL counts whole milliseconds, and 0 would switch the timeout off.
+    if (timeout.toMillis() < 1) {
+      throw new SettingsException(
+          "db.statement-timeout", "must be at least 1ms, got " + timeout.toNanos() + "ns");
+    }
+    return timeout;
   }
 
   private static String embeddedUrl(Path dataDir) {
@@ -63,7 +85,11 @@ public record DatabaseSettings(
     return "jdbc:h2:file:" + dataDir.resolve("muster") + ";DB_CLOSE_ON_EXIT=FALSE";
   }
 
-  /** The URL the journal connects with: the schema as search path, batched inserts rewritten. */
+  /**
+   * The URL the journal connects with. On PostgreSQL: the schema as search path, batched inserts
+   * rewritten, and {@code statement_timeout} from {@code muster.db.statement-timeout} in pgjdbc's
+   * {@code options} (after the URL's own).
+   */
   public String jdbcUrl() {
     if (profile != DatabaseProfile.POSTGRES) {
       return url;
@@ -73,7 +99,31 @@ public record DatabaseSettings(
       effective.append(url.contains("?") ? '&' : '?').append("reWriteBatchedInserts=true");
     }
     schema.ifPresent(s -> effective.append('&').append("currentSchema=").append(s));
-    return effective.toString();
+    return withOptions(effective.toString(), "-c statement_timeout=" + statementTimeout.toMillis());
+  }
+
+  /** {@code url} with {@code options} appended to its pgjdbc {@code options} parameter. */
+  private static String withOptions(String url, String options) {
+    int query = url.indexOf('?');
+    if (query < 0) {
+      return url
+          + "?options="
+          + URLEncoder.encode(options, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+    List<String> parameters = new ArrayList<>(List.of(url.substring(query + 1).split("&")));
+    String merged = options;
+    for (int i = 0; i < parameters.size(); i++) {
+      if (parameters.get(i).startsWith("options=")) {
+        String own =
+            URLDecoder.decode(
+                parameters.remove(i).substring("options=".length()), StandardCharsets.UTF_8);
+        merged = own.isBlank() ? options : own.strip() + " " + options;
+        break;
+      }
+    }
+    parameters.add(
+        "options=" + URLEncoder.encode(merged, StandardCharsets.UTF_8).replace("+", "%20"));
+    return url.substring(0, query + 1) + String.join("&", parameters);
   }
 
   public boolean embedded() {
