@@ -43,7 +43,7 @@ class NodeSettingsTest {
     assertEquals(DatabaseProfile.POSTGRES, settings.database().profile());
     assertEquals(
         "jdbc:postgresql://127.0.0.1:5432/test?reWriteBatchedInserts=true&currentSchema=muster_a"
-            + "&options=-c%20statement_timeout%3D30000",
+            + "&options=-c%20statement_timeout%3D30000%20-c%20plan_cache_mode%3Dforce_custom_plan",
         settings.database().jdbcUrl());
   }
 
@@ -59,7 +59,8 @@ class NodeSettingsTest {
     assertEquals(Duration.ofMillis(1500), settings.database().statementTimeout());
     assertEquals(
         "jdbc:postgresql://127.0.0.1:5432/test?ssl=false&reWriteBatchedInserts=true"
-            + "&options=-c%20work_mem%3D8MB%20-c%20statement_timeout%3D1500",
+            + "&options=-c%20work_mem%3D8MB%20-c%20statement_timeout%3D1500"
+            + "%20-c%20plan_cache_mode%3Dforce_custom_plan",
         settings.database().jdbcUrl());
   }
 

@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
  *
  * <p>On PostgreSQL every connection of the journal's pool is opened with a statement timeout
  * ({@code muster.db.statement-timeout}: a runaway query is cancelled by the server instead of
- * outliving its node and holding an old snapshot). The migrations lift it again ({@link
- * JournalMigrations}).
+ * outliving its node and holding an old snapshot) and with custom plans only (see {@link
+ * #jdbcUrl()}). The migrations lift the timeout again ({@link JournalMigrations}).
  */
 public record DatabaseSettings(
     DatabaseProfile profile,
@@ -87,8 +87,19 @@ public record DatabaseSettings(
 
   /**
    * The URL the journal connects with. On PostgreSQL: the schema as search path, batched inserts
-   * rewritten, and {@code statement_timeout} from {@code muster.db.statement-timeout} in pgjdbc's
-   * {@code options} (after the URL's own).
+   * rewritten, and session settings in pgjdbc's {@code options} (after the URL's own): {@code
+   * statement_timeout} from {@code muster.db.statement-timeout}, and {@code plan_cache_mode =
+   * force_custom_plan}.
+   *
+   * <p>Custom plans only: pgjdbc prepares a statement on the server from its 5th execution on a
+   * connection, and after 5 more PostgreSQL may switch to a generic plan, cached on the connection
+   * until the tables are analyzed again. The read journal polls its eventsByTag query every refresh
+   * interval from the node's start, so the generic plan is made on an empty, never analyzed
+   * journal, where every join order costs the same; the one it took probed event_tag by the tag
+   * alone for every journal row in the range, reading the tag's index from its start each time (4-9
+   * s per query of 500 events at 40-60k participants, growing with the journal). A custom plan is
+   * made for the parameters and the tables' current size on every execution (see
+   * bench/measured/2026-11-21/scale-100k.md).
    */
   public String jdbcUrl() {
     if (profile != DatabaseProfile.POSTGRES) {
@@ -99,7 +110,11 @@ public record DatabaseSettings(
       effective.append(url.contains("?") ? '&' : '?').append("reWriteBatchedInserts=true");
     }
     schema.ifPresent(s -> effective.append('&').append("currentSchema=").append(s));
-    return withOptions(effective.toString(), "-c statement_timeout=" + statementTimeout.toMillis());
+    return withOptions(
+        effective.toString(),
+        "-c statement_timeout="
+            + statementTimeout.toMillis()
+            + " -c plan_cache_mode=force_custom_plan");
   }
 
   /** {@code url} with {@code options} appended to its pgjdbc {@code options} parameter. */

@@ -9,6 +9,7 @@ import dev.muster.testing.TestDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -22,6 +23,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The migrations create the plugin's tables on a real H2 file and a real PostgreSQL schema. */
 class JournalMigrationsTest {
+
+  /**
+   * The eventsByTag statement pekko-persistence-jdbc 1.1.1 sends to PostgreSQL (from the server's
+   * log of a node), the query of every read model that follows a tag.
+   */
+  static final String EVENTS_BY_TAG =
+      "select x2.x3, x2.x4, x2.x5, x2.x6, x2.x7, x2.x8, x2.x9, x2.x10, x2.x11, x2.x12, x2.x13,"
+          + " x2.x14, x2.x15 from (select \"deleted\" as x4, \"meta_ser_id\" as x14,"
+          + " \"meta_ser_manifest\" as x15, \"sequence_number\" as x6, \"writer\" as x7,"
+          + " \"event_ser_manifest\" as x12, \"write_timestamp\" as x8, \"persistence_id\" as x5,"
+          + " \"adapter_manifest\" as x9, \"ordering\" as x3, \"event_payload\" as x10,"
+          + " \"event_ser_id\" as x11, \"meta_payload\" as x13 from \"event_journal\" where"
+          + " \"deleted\" = false) x2, \"event_tag\" x16 where ((x16.\"tag\" = ?) and ((x2.x3 > ?)"
+          + " and (x2.x3 <= ?))) and (x2.x3 = x16.\"event_id\") order by x2.x3 limit ?";
 
   @Test
   void migratesEmbeddedH2AndIsIdempotent(@TempDir Path dir) throws Exception {
@@ -46,17 +61,39 @@ class JournalMigrationsTest {
   }
 
   @Test
-  void journalConnectionsHaveTheStatementTimeout() throws Exception {
+  void journalConnectionsHaveTheStatementTimeoutAndCustomPlansOnly() throws Exception {
     try (TestDatabase pg = TestDatabase.postgres()) {
       DatabaseSettings db = withStatementTimeout(pg, "300ms");
       JournalMigrations.migrate(db);
       try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
           Statement s = c.createStatement()) {
         assertEquals("300ms", show(s, "statement_timeout"));
+        assertEquals("force_custom_plan", show(s, "plan_cache_mode"));
         SQLException cancelled =
             assertThrows(SQLException.class, () -> s.execute("SELECT pg_sleep(2)"));
         assertEquals("57014", cancelled.getSQLState(), cancelled.toString());
       }
+    }
+  }
+
+  /**
+   * pgjdbc prepares a statement on the server after 5 executions, and PostgreSQL then chooses a
+   * generic plan, cached until the tables are analyzed again; on the journal's connections every
+   * execution of the read journal's query is planned for its parameters (a generic plan made on the
+   * empty journal read the tag's index from its start for each journal row).
+   */
+  @Test
+  void theReadJournalsQueryIsNeverRunWithACachedGenericPlan() throws Exception {
+    try (TestDatabase pg = TestDatabase.postgres()) {
+      DatabaseSettings db = pg.settings();
+      JournalMigrations.migrate(db);
+      String plainUrl = db.jdbcUrl().replaceAll("&options=[^&]*", "");
+      // Without the session setting PostgreSQL does switch to a generic plan here, so the check
+      // below means something.
+      assertTrue(plans(plainUrl, db).generic() > 0, "PostgreSQL kept custom plans by itself");
+      Plans plans = plans(db.jdbcUrl(), db);
+      assertEquals(0, plans.generic(), plans.toString());
+      assertTrue(plans.custom() >= 5, plans.toString());
     }
   }
 
@@ -81,6 +118,34 @@ class JournalMigrationsTest {
       DatabaseSettings tight = withStatementTimeout(pg, "5ms");
       assertEquals(1, JournalMigrations.migrate(tight).migrationsExecuted);
       assertEquals(List.of("tag", "event_id"), indexColumns(db, "event_tag_tag_event_id_idx"));
+    }
+  }
+
+  private record Plans(long generic, long custom) {}
+
+  private static Plans plans(String url, DatabaseSettings db) throws SQLException {
+    try (Connection c = DriverManager.getConnection(url, db.user(), db.password())) {
+      try (PreparedStatement query = c.prepareStatement(EVENTS_BY_TAG)) {
+        for (int i = 0; i < 15; i++) {
+          query.setString(1, "participant");
+          query.setLong(2, 0);
+          query.setLong(3, 100);
+          query.setLong(4, 500);
+          try (ResultSet rs = query.executeQuery()) {
+            while (rs.next()) {
+              // drain
+            }
+          }
+        }
+      }
+      try (Statement s = c.createStatement();
+          ResultSet rs =
+              s.executeQuery(
+                  "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                      + " WHERE statement LIKE '%event_tag%'")) {
+        assertTrue(rs.next(), "the query was not prepared on the server");
+        return new Plans(rs.getLong(1), rs.getLong(2));
+      }
     }
   }
 
