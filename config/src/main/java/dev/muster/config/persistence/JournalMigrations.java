@@ -8,7 +8,8 @@ import org.flywaydb.core.api.output.MigrateResult;
 /**
  * Brings the journal's schema up to date with Flyway before the journal is used. The migrations are
  * pekko-persistence-jdbc's own DDL, one folder per database, plus Muster's indexes. They run
- * without the journal's statement timeout.
+ * without the journal's statement timeout. On PostgreSQL every migrate (every node start) ends by
+ * analyzing the tables the read journal joins (callback afterMigrate__analyze_journal.sql).
  */
 public final class JournalMigrations {
   private JournalMigrations() {}

@@ -121,6 +121,44 @@ class JournalMigrationsTest {
     }
   }
 
+  @Test
+  void everyMigrateAnalyzesTheTablesTheReadJournalJoins() throws Exception {
+    try (TestDatabase pg = TestDatabase.postgres()) {
+      DatabaseSettings db = pg.settings();
+      JournalMigrations.migrate(db);
+      try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+          Statement s = c.createStatement()) {
+        s.execute(
+            "INSERT INTO event_journal(persistence_id, sequence_number, writer, write_timestamp,"
+                + " adapter_manifest, event_ser_id, event_ser_manifest, event_payload)"
+                + " SELECT 'p-' || g, 1, 'w', 0, '', 1, 'm', '\\x00'::bytea"
+                + " FROM generate_series(1, 1000) g");
+        s.execute(
+            "INSERT INTO event_tag(event_id, tag) SELECT ordering, 'participant' FROM event_journal");
+        assertEquals(0, tagStatistics(s));
+        // The next start: no migration pending, the statistics are taken all the same.
+        assertEquals(0, JournalMigrations.migrate(db).migrationsExecuted);
+        assertEquals(1, tagStatistics(s));
+        try (ResultSet rs =
+            s.executeQuery(
+                "SELECT reltuples FROM pg_class WHERE oid = 'event_journal'::regclass")) {
+          rs.next();
+          assertEquals(1000, rs.getLong(1));
+        }
+      }
+    }
+  }
+
+  private static int tagStatistics(Statement s) throws SQLException {
+    try (ResultSet rs =
+        s.executeQuery(
+            "SELECT count(*) FROM pg_stats WHERE schemaname = current_schema()"
+                + " AND tablename = 'event_tag' AND attname = 'tag'")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
   private record Plans(long generic, long custom) {}
 
   private static Plans plans(String url, DatabaseSettings db) throws SQLException {
