@@ -12,8 +12,15 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Scale figures: dispatch latency as the registered participants grow (1k, 10k, 100k, ...), the
- * time it takes to register them over HTTP, memory with that many participants and as many open
- * (offered, idle, passivated) missions, and the node's start time and memory over that journal.
+ * time it takes to register them over HTTP, how long the capability index takes to fold them,
+ * memory with that many participants and as many open (offered, idle, passivated) missions, and the
+ * node's start time, index catch-up and memory over that journal.
+ *
+ * <p>Index catch-up is measured with a marker: after a level's registrations one more participant
+ * with a capability of its own is registered, and the participant list (answered from the index,
+ * 503 until the index has folded the events stored at its start) is polled until it shows the
+ * marker. The index folds the journal in order, so then it has folded every registration before:
+ * from then on any registered participant can be dispatched to.
  */
 final class ScaleBench {
   record Options(
@@ -34,6 +41,7 @@ final class ScaleBench {
     List<Map<String, Object>> levels = new ArrayList<>();
     out.put("levels", levels);
     int registered = 0;
+    String lastMarker = null;
     try (NodeProcess node = NodeProcess.start(jar, db, jvm, Duration.ofMinutes(2));
         Http http = new Http(node.baseUrl(), 4, Duration.ofSeconds(30))) {
       out.put("empty_start_s", EndToEnd.round(node.startTime.toMillis() / 1000.0));
@@ -49,6 +57,12 @@ final class ScaleBench {
         l.put("participants", registered);
         l.put("register_s", EndToEnd.round(took));
         l.put("registrations_per_s", EndToEnd.round((registered - before) / took));
+        lastMarker = "scale-marker-" + level;
+        registerMarker(http, lastMarker);
+        double lag = untilIndexShows(http, lastMarker, INDEX_WITHIN);
+        // From the marker's registration (after the level's last registration was answered).
+        l.put("index_caught_up_s", EndToEnd.round(lag));
+        System.err.println("scale level " + level + ": index caught up after " + lag + " s");
         EndToEnd probe =
             new EndToEnd(
                 http,
@@ -91,12 +105,64 @@ final class ScaleBench {
       out.put("rss_after_passivation_mib", EndToEnd.round(node.rssMib()));
       out.put("journal_rows", EndToEnd.rows(db));
     }
-    try (NodeProcess node = NodeProcess.start(jar, db, jvm, Duration.ofMinutes(10))) {
-      out.put("restart_ready_s", EndToEnd.round(node.startTime.toMillis() / 1000.0));
+    try (NodeProcess node = NodeProcess.start(jar, db, jvm, Duration.ofMinutes(10));
+        Http http = new Http(node.baseUrl(), 2, Duration.ofSeconds(30))) {
+      double ready = node.startTime.toMillis() / 1000.0;
+      out.put("restart_ready_s", EndToEnd.round(ready));
+      if (lastMarker != null) {
+        // From the process start, like restart_ready_s: the index folds the journal again.
+        double caughtUp = ready + untilIndexShows(http, lastMarker, INDEX_WITHIN);
+        out.put("restart_index_caught_up_s", EndToEnd.round(caughtUp));
+        System.err.println("restart: index caught up " + caughtUp + " s after the process start");
+      }
+      // With the index folded again (before this figure was taken right at ready).
       out.put("restart_heap_after_gc_mib", EndToEnd.round(node.heapUsedMib(true)));
       out.put("restart_rss_mib", EndToEnd.round(node.rssMib()));
     }
     return out;
+  }
+
+  /** The longest wait for the index to show a marker before the run fails. */
+  private static final Duration INDEX_WITHIN = Duration.ofMinutes(20);
+
+  private static void registerMarker(Http http, String capability) {
+    Http.Response r =
+        http.await(
+            http.post(
+                "/api/v1/participants",
+                Map.of(
+                    "workspace",
+                    "bench",
+                    "capabilities",
+                    List.of(capability),
+                    "max_concurrent_attempts",
+                    1)));
+    if (!r.ok()) {
+      throw new IllegalStateException("registering the marker failed: " + r);
+    }
+  }
+
+  /** Seconds until the participant list (from the capability index) shows the marker. */
+  private static double untilIndexShows(Http http, String capability, Duration within)
+      throws InterruptedException {
+    long t0 = System.nanoTime();
+    long deadline = t0 + within.toNanos();
+    String path = "/api/v1/participants?workspace=bench&limit=1&capability=" + capability;
+    while (true) {
+      try {
+        Http.Response r = http.await(http.get(path));
+        if (r.ok() && r.body().path("participants").size() > 0) {
+          return (System.nanoTime() - t0) / 1e9;
+        }
+      } catch (RuntimeException notYet) {
+        // a timeout of one poll: try again
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "the capability index did not show " + capability + " within " + within);
+      }
+      Thread.sleep(100);
+    }
   }
 
   /** Registers idle participants over HTTP, {@code concurrency} requests in flight. */

@@ -8,6 +8,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.muster.config.ClusterSettings.HostPort;
 import dev.muster.config.persistence.DatabaseProfile;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -41,8 +42,35 @@ class NodeSettingsTest {
                 "muster.db.schema", "muster_a"));
     assertEquals(DatabaseProfile.POSTGRES, settings.database().profile());
     assertEquals(
-        "jdbc:postgresql://127.0.0.1:5432/test?reWriteBatchedInserts=true&currentSchema=muster_a",
+        "jdbc:postgresql://127.0.0.1:5432/test?reWriteBatchedInserts=true&currentSchema=muster_a"
+            + "&options=-c%20statement_timeout%3D30000%20-c%20plan_cache_mode%3Dforce_custom_plan",
         settings.database().jdbcUrl());
+  }
+
+  @Test
+  void theStatementTimeoutIsAddedToTheUrlsOwnOptions() {
+    NodeSettings settings =
+        load(
+            Map.of(
+                "muster.db.url",
+                "jdbc:postgresql://127.0.0.1:5432/test?options=-c%20work_mem%3D8MB&ssl=false",
+                "muster.db.statement-timeout",
+                "1500ms"));
+    assertEquals(Duration.ofMillis(1500), settings.database().statementTimeout());
+    assertEquals(
+        "jdbc:postgresql://127.0.0.1:5432/test?ssl=false&reWriteBatchedInserts=true"
+            + "&options=-c%20work_mem%3D8MB%20-c%20statement_timeout%3D1500"
+            + "%20-c%20plan_cache_mode%3Dforce_custom_plan",
+        settings.database().jdbcUrl());
+  }
+
+  @Test
+  void anH2UrlIsLeftAsItIs() {
+    NodeSettings settings =
+        load(Map.of("muster.data-dir", "/tmp/muster-x", "muster.db.statement-timeout", "5s"));
+    assertEquals(Duration.ofSeconds(5), settings.database().statementTimeout());
+    assertEquals(
+        "jdbc:h2:file:/tmp/muster-x/muster;DB_CLOSE_ON_EXIT=FALSE", settings.database().jdbcUrl());
   }
 
   @Test
@@ -67,6 +95,9 @@ class NodeSettingsTest {
         Arguments.of("muster.db.schema", "x", "only be chosen on PostgreSQL"),
         Arguments.of("muster.db.pool-size", 0, "muster.db.pool-size"),
         Arguments.of("muster.db.connection-timeout", "soon", "muster.db.connection-timeout"),
+        Arguments.of("muster.db.statement-timeout", "soon", "muster.db.statement-timeout"),
+        Arguments.of("muster.db.statement-timeout", "0s", "muster.db.statement-timeout"),
+        Arguments.of("muster.db.statement-timeout", "500us", "at least 1ms"),
         Arguments.of("muster.data-dir", "", "muster.data-dir"),
         Arguments.of("muster.cluster.seed-nodes", "127.0.0.1:2552", "single-node only"));
   }

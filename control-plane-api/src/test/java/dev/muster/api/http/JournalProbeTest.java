@@ -65,7 +65,8 @@ class JournalProbeTest {
             db.schema(),
             db.poolSize(),
             db.connectionTimeout(),
-            db.queryRefreshInterval());
+            db.queryRefreshInterval(),
+            db.statementTimeout());
     CheckResult result = probe(missing, Duration.ofMillis(500));
     assertEquals(CheckResult.DOWN, result.status(), result.toString());
   }
