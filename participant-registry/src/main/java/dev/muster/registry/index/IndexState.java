@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Predicate;
@@ -18,7 +19,8 @@ import java.util.stream.Stream;
  * Each batch copies only the workspaces it touches.
  */
 public record IndexState(
-    Map<String, Map<String, IndexedParticipant>> byWorkspace, Map<String, String> workspaceOf) {
+    Map<String, NavigableMap<String, IndexedParticipant>> byWorkspace,
+    Map<String, String> workspaceOf) {
 
   /** One journal event of one participant, with its sequence number. */
   public record Change(long sequenceNr, Participant.Event event) {}
@@ -36,7 +38,22 @@ public record IndexState(
 
   /** The workspace's participants in id order. */
   public Collection<IndexedParticipant> inWorkspace(String workspace) {
-    return byWorkspace.getOrDefault(workspace, Map.of()).values();
+    return byWorkspace.getOrDefault(workspace, Collections.emptyNavigableMap()).values();
+  }
+
+  /**
+   * The workspace's participants in id order from the first id after {@code afterId}, wrapping
+   * around to the start: the order of a round-robin that last chose {@code afterId}.
+   */
+  public Stream<IndexedParticipant> inWorkspaceAfter(String workspace, Optional<String> afterId) {
+    NavigableMap<String, IndexedParticipant> members =
+        byWorkspace.getOrDefault(workspace, Collections.emptyNavigableMap());
+    if (afterId.isEmpty()) {
+      return members.values().stream();
+    }
+    return Stream.concat(
+        members.tailMap(afterId.get(), false).values().stream(),
+        members.headMap(afterId.get(), true).values().stream());
   }
 
   /** One page of a listing, and the id to continue after when there is more. */
@@ -76,7 +93,7 @@ public record IndexState(
     if (changes.isEmpty()) {
       return this;
     }
-    Map<String, Map<String, IndexedParticipant>> workspaces = new HashMap<>(byWorkspace);
+    Map<String, NavigableMap<String, IndexedParticipant>> workspaces = new HashMap<>(byWorkspace);
     Map<String, TreeMap<String, IndexedParticipant>> copied = new HashMap<>();
     Map<String, String> owners = new HashMap<>(workspaceOf);
     for (Change change : changes) {
@@ -91,7 +108,8 @@ public record IndexState(
       }
       TreeMap<String, IndexedParticipant> members =
           copied.computeIfAbsent(
-              workspace, ws -> new TreeMap<>(workspaces.getOrDefault(ws, Map.of())));
+              workspace,
+              ws -> new TreeMap<>(workspaces.getOrDefault(ws, Collections.emptyNavigableMap())));
       IndexedParticipant before = members.get(id);
       if (before != null && change.sequenceNr() <= before.sequenceNr()) {
         continue;
@@ -102,7 +120,8 @@ public record IndexState(
         owners.put(id, workspace);
       }
     }
-    copied.forEach((ws, members) -> workspaces.put(ws, Collections.unmodifiableMap(members)));
+    copied.forEach(
+        (ws, members) -> workspaces.put(ws, Collections.unmodifiableNavigableMap(members)));
     return new IndexState(
         Collections.unmodifiableMap(workspaces), Collections.unmodifiableMap(owners));
   }

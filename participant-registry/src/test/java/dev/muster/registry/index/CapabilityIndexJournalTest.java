@@ -21,9 +21,12 @@ import dev.muster.testing.TestDatabase;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -169,6 +172,61 @@ class CapabilityIndexJournalTest {
     index.released("c2");
     index.released("c2");
     assertEquals(0, index.inFlight("c2"));
+  }
+
+  /**
+   * The index's selection (with its fast path for idle participants) makes the same choice as
+   * FairSelection over every candidate, over a seeded random run of selections and releases.
+   */
+  @Test
+  void choosesLikeFairSelectionOverEveryCandidate() throws Exception {
+    List<String> capabilities = List.of("x", "y", "z");
+    Random random = new Random(42);
+    Map<String, Set<String>> capabilitiesOf = new HashMap<>();
+    Map<String, Integer> capacityOf = new HashMap<>();
+    for (int i = 0; i < 9; i++) {
+      String id = "f" + i;
+      Set<String> has = new HashSet<>();
+      for (String c : capabilities) {
+        if (random.nextInt(3) > 0) {
+          has.add(c);
+        }
+      }
+      capabilitiesOf.put(id, has);
+      capacityOf.put(id, 1 + random.nextInt(3));
+      register(id, "ws-fair", has, capacityOf.get(id));
+    }
+    awaitIndexed(index, capabilitiesOf.keySet().toArray(String[]::new));
+    Map<String, Integer> inFlight = new HashMap<>();
+    Optional<String> last = Optional.empty();
+    for (int step = 0; step < 400; step++) {
+      List<String> busy =
+          inFlight.entrySet().stream().filter(e -> e.getValue() > 0).map(e -> e.getKey()).toList();
+      if (!busy.isEmpty() && random.nextInt(3) == 0) {
+        String done = busy.get(random.nextInt(busy.size()));
+        index.released(done);
+        inFlight.merge(done, -1, Integer::sum);
+        continue;
+      }
+      Set<String> required =
+          random.nextBoolean() ? Set.of() : Set.of(capabilities.get(random.nextInt(3)));
+      Set<String> exclude = random.nextInt(4) == 0 ? Set.of("f" + random.nextInt(9)) : Set.of();
+      List<FairSelection.Candidate> candidates =
+          capabilitiesOf.keySet().stream()
+              .filter(id -> !exclude.contains(id) && capabilitiesOf.get(id).containsAll(required))
+              .map(
+                  id ->
+                      new FairSelection.Candidate(
+                          id, inFlight.getOrDefault(id, 0), capacityOf.get(id)))
+              .toList();
+      Optional<String> expected = FairSelection.choose(candidates, last);
+      Optional<String> chosen = index.selectAndAssign("ws-fair", required, Set.of(), exclude);
+      assertEquals(expected, chosen, "step " + step + ", in flight " + inFlight);
+      if (chosen.isPresent()) {
+        inFlight.merge(chosen.get(), 1, Integer::sum);
+        last = chosen;
+      }
+    }
   }
 
   @Test
