@@ -80,33 +80,20 @@ public final class CapabilityIndex implements Extension {
       Set<String> exclude) {
     Instant now = clock.instant();
     Optional<String> last = Optional.ofNullable(lastChosen.get(workspace));
-    Predicate<IndexedParticipant> eligible =
-        p ->
-            !exclude.contains(p.id())
-                && p.matches(requiredCapabilities, requiredRoles, now, settings.livenessWindow());
-    // Fast path, the same choice as FairSelection: nobody can have less than nothing in flight, so
-    // the first eligible idle participant after the last choice (round-robin order) is the one.
-    // Without it every dispatch would weigh every participant of the workspace (100,000 in the
-    // scale benchmark) under this lock.
     Optional<String> chosen =
-        state
-            .get()
-            .inWorkspaceAfter(workspace, last)
-            .filter(p -> inFlight(p.id()) == 0 && p.maxConcurrentAttempts() > 0)
-            .filter(eligible)
-            .map(IndexedParticipant::id)
-            .findFirst();
-    if (chosen.isEmpty()) {
-      List<FairSelection.Candidate> candidates =
-          state.get().inWorkspace(workspace).stream()
-              .filter(eligible)
-              .map(
-                  p ->
-                      new FairSelection.Candidate(
-                          p.id(), inFlight(p.id()), p.maxConcurrentAttempts()))
-              .toList();
-      chosen = FairSelection.choose(candidates, last);
-    }
+        FairSelection.chooseInTurn(
+            state
+                .get()
+                .inWorkspaceAfter(workspace, last)
+                .filter(p -> !exclude.contains(p.id()))
+                .filter(
+                    p ->
+                        p.matches(
+                            requiredCapabilities, requiredRoles, now, settings.livenessWindow()))
+                .map(
+                    p ->
+                        new FairSelection.Candidate(
+                            p.id(), inFlight(p.id()), p.maxConcurrentAttempts())));
     chosen.ifPresent(id -> lastChosen.put(workspace, id));
     return chosen;
   }

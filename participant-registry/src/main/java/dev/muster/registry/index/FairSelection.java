@@ -1,7 +1,9 @@
 package dev.muster.registry.index;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Picks one participant among capable candidates: only those with free capacity, the least
@@ -18,34 +20,44 @@ public final class FairSelection {
     }
   }
 
-  /**
-   * One pass, no sorting: the index calls this for every dispatch with every capable participant of
-   * the workspace (100,000 in the scale benchmark), under its lock.
-   */
+  /** The choice among {@code candidates} given the one chosen last (in any order). */
   public static Optional<String> choose(List<Candidate> candidates, Optional<String> lastChosen) {
-    String last = lastChosen.orElse(null);
-    int least = Integer.MAX_VALUE;
-    String smallest = null; // the smallest id among the least loaded
-    String nextAfterLast = null; // the smallest id after the last choice among the least loaded
-    for (Candidate c : candidates) {
-      if (!c.hasRoom() || c.inFlight() > least) {
+    List<Candidate> byId = candidates.stream().sorted(Comparator.comparing(Candidate::id)).toList();
+    int start =
+        lastChosen
+            .map(
+                last -> {
+                  int i = 0;
+                  while (i < byId.size() && byId.get(i).id().compareTo(last) <= 0) {
+                    i++;
+                  }
+                  return i;
+                })
+            .orElse(0);
+    Stream<Candidate> inTurn =
+        Stream.concat(byId.subList(start, byId.size()).stream(), byId.subList(0, start).stream());
+    return chooseInTurn(inTurn);
+  }
+
+  /**
+   * The same choice in one pass over the candidates in turn order (id order from the first id after
+   * the last choice, wrapping around): the first of the least loaded, stopping at the first idle
+   * one since nobody has less than nothing in flight. The index streams its participants in that
+   * order, so a dispatch usually looks at a few, not at every participant of the workspace.
+   */
+  public static Optional<String> chooseInTurn(Stream<Candidate> inTurn) {
+    Candidate best = null;
+    for (Candidate c : (Iterable<Candidate>) inTurn::iterator) {
+      if (!c.hasRoom()) {
         continue;
       }
-      if (c.inFlight() < least) {
-        least = c.inFlight();
-        smallest = null;
-        nextAfterLast = null;
+      if (c.inFlight() == 0) {
+        return Optional.of(c.id());
       }
-      String id = c.id();
-      if (smallest == null || id.compareTo(smallest) < 0) {
-        smallest = id;
-      }
-      if (last != null
-          && id.compareTo(last) > 0
-          && (nextAfterLast == null || id.compareTo(nextAfterLast) < 0)) {
-        nextAfterLast = id;
+      if (best == null || c.inFlight() < best.inFlight()) {
+        best = c;
       }
     }
-    return Optional.ofNullable(nextAfterLast != null ? nextAfterLast : smallest);
+    return Optional.ofNullable(best).map(Candidate::id);
   }
 }
