@@ -16,9 +16,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -45,20 +48,19 @@ final class JournalBench {
   record Bump(ActorRef<Done> replyTo) implements CborSerializable {}
 
   static final class Counter extends EventSourcedBehavior<Bump, Bumped, Long> {
-    private final java.util.Set<String> tags;
+    private final Set<String> tags;
 
     Counter(PersistenceId id, int tags) {
       super(id);
-      java.util.Set<String> names = new java.util.HashSet<>();
-      for (int i = 0; i < tags; i++) {
-        names.add("bench-" + i);
-      }
-      this.tags = java.util.Set.copyOf(names);
+      this.tags =
+          IntStream.range(0, tags)
+              .mapToObj(i -> "bench-" + i)
+              .collect(Collectors.toUnmodifiableSet());
     }
 
     /** Muster's events carry one or two tags (the read side follows them); the bench can too. */
     @Override
-    public java.util.Set<String> tagsFor(Bumped event) {
+    public Set<String> tagsFor(Bumped event) {
       return tags;
     }
 

@@ -126,20 +126,21 @@ final class ScaleBench {
   private static final Duration INDEX_WITHIN = Duration.ofMinutes(20);
 
   private static void registerMarker(Http http, String capability) {
-    Http.Response r =
-        http.await(
-            http.post(
-                "/api/v1/participants",
-                Map.of(
-                    "workspace",
-                    "bench",
-                    "capabilities",
-                    List.of(capability),
-                    "max_concurrent_attempts",
-                    1)));
+    Http.Response r = http.await(http.post("/api/v1/participants", participant(capability, 1)));
     if (!r.ok()) {
       throw new IllegalStateException("registering the marker failed: " + r);
     }
+  }
+
+  /** A registration in the benchmark's workspace with one capability. */
+  private static Map<String, Object> participant(String capability, int maxConcurrentAttempts) {
+    return Map.of(
+        "workspace",
+        "bench",
+        "capabilities",
+        List.of(capability),
+        "max_concurrent_attempts",
+        maxConcurrentAttempts);
   }
 
   /** Seconds until the participant list (from the capability index) shows the marker. */
@@ -168,18 +169,7 @@ final class ScaleBench {
   /** Registers idle participants over HTTP, {@code concurrency} requests in flight. */
   private static int register(Http http, int count, int concurrency) {
     return concurrently(
-        count,
-        concurrency,
-        i ->
-            http.post(
-                "/api/v1/participants",
-                Map.of(
-                    "workspace",
-                    "bench",
-                    "capabilities",
-                    List.of("idle"),
-                    "max_concurrent_attempts",
-                    10)));
+        count, concurrency, i -> http.post("/api/v1/participants", participant("idle", 10)));
   }
 
   /** Missions only the idle participants can take: offered, never polled, so they stay open. */

@@ -46,11 +46,11 @@ public record IndexState(
    * around to the start: the order of a round-robin that last chose {@code afterId}.
    */
   public Stream<IndexedParticipant> inWorkspaceAfter(String workspace, Optional<String> afterId) {
+    if (afterId.isEmpty()) {
+      return inWorkspace(workspace).stream();
+    }
     NavigableMap<String, IndexedParticipant> members =
         byWorkspace.getOrDefault(workspace, Collections.emptyNavigableMap());
-    if (afterId.isEmpty()) {
-      return members.values().stream();
-    }
     return Stream.concat(
         members.tailMap(afterId.get(), false).values().stream(),
         members.headMap(afterId.get(), true).values().stream());
