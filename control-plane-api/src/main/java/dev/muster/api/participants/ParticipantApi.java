@@ -43,18 +43,9 @@ final class ParticipantApi {
 
     Participant.Registration toRegistration(int defaultMaxConcurrentAttempts) {
       String ws = requireName("workspace", workspace);
-      Optional<Integer> boundaryMax =
-          Optional.ofNullable(boundaries).map(BoundariesBody::maxConcurrentAttempts);
-      if (maxConcurrentAttempts != null
-          && boundaryMax.isPresent()
-          && !boundaryMax.get().equals(maxConcurrentAttempts)) {
-        throw ApiException.invalid(
-            "max_concurrent_attempts and boundaries.max_concurrent_attempts differ");
-      }
       int max =
           maxConcurrent(
-              Optional.ofNullable(maxConcurrentAttempts)
-                  .or(() -> boundaryMax)
+              agreedMaxConcurrentAttempts(maxConcurrentAttempts, boundaries)
                   .orElse(defaultMaxConcurrentAttempts));
       CapabilityManifest manifest =
           capabilityManifest == null ? CapabilityManifest.NONE : capabilityManifest.toManifest();
@@ -96,15 +87,7 @@ final class ParticipantApi {
       if (grants != null) {
         changes = changes.withGrants(names("grants", grants));
       }
-      Optional<Integer> boundaryMax =
-          Optional.ofNullable(boundaries).map(BoundariesBody::maxConcurrentAttempts);
-      if (maxConcurrentAttempts != null
-          && boundaryMax.isPresent()
-          && !boundaryMax.get().equals(maxConcurrentAttempts)) {
-        throw ApiException.invalid(
-            "max_concurrent_attempts and boundaries.max_concurrent_attempts differ");
-      }
-      Optional<Integer> max = Optional.ofNullable(maxConcurrentAttempts).or(() -> boundaryMax);
+      Optional<Integer> max = agreedMaxConcurrentAttempts(maxConcurrentAttempts, boundaries);
       if (max.isPresent()) {
         changes = changes.withMaxConcurrentAttempts(maxConcurrent(max.get()));
       }
@@ -314,5 +297,20 @@ final class ParticipantApi {
       names.add(requireName(field + " entries", value));
     }
     return names;
+  }
+
+  /**
+   * The limit a body gives, at the top or in its boundaries (both only if they agree): a
+   * registration and an update read it the same way.
+   */
+  private static Optional<Integer> agreedMaxConcurrentAttempts(
+      Integer topLevel, BoundariesBody boundaries) {
+    Optional<Integer> boundaryMax =
+        Optional.ofNullable(boundaries).map(BoundariesBody::maxConcurrentAttempts);
+    if (topLevel != null && boundaryMax.isPresent() && !boundaryMax.get().equals(topLevel)) {
+      throw ApiException.invalid(
+          "max_concurrent_attempts and boundaries.max_concurrent_attempts differ");
+    }
+    return Optional.ofNullable(topLevel).or(() -> boundaryMax);
   }
 }
