@@ -298,6 +298,11 @@ class ParticipantApiTest {
                 + "\"boundaries\":{\"max_concurrent_attempts\":3}}"),
         400,
         "invalid_request");
+    assertError(
+        http.patch(
+            path, "{\"max_concurrent_attempts\":2,\"boundaries\":{\"max_concurrent_attempts\":3}}"),
+        400,
+        "invalid_request");
     assertError(http.post(path + "/stand-down", "{}"), 400, "invalid_request");
     assertError(
         http.post(path + "/stand-down", "{\"reason\":\"x\",\"why\":1}"), 400, "invalid_request");
