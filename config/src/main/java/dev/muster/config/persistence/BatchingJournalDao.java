@@ -5,13 +5,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.persistence.jdbc.config.BaseDaoConfig;
 import org.apache.pekko.persistence.jdbc.config.EventJournalTableColumnNames;
 import org.apache.pekko.persistence.jdbc.config.EventJournalTableConfiguration;
 import org.apache.pekko.persistence.jdbc.config.EventTagTableConfiguration;
@@ -26,21 +26,21 @@ import scala.collection.immutable.Seq;
 import scala.collection.immutable.Set;
 import scala.concurrent.ExecutionContext;
 import scala.concurrent.Future;
-import scala.concurrent.Promise;
 import scala.jdk.javaapi.CollectionConverters;
+import scala.jdk.javaapi.FutureConverters;
 import scala.runtime.BoxedUnit;
 import slick.jdbc.JdbcBackend;
 import slick.jdbc.JdbcProfile;
 import slick.jdbc.PostgresProfile;
 
 /**
- * The journal's write path in plain JDBC: the plugin's {@link DefaultJournalDao} still gathers the
- * events that many entities persist at the same time into one batch (its write queue), and this
- * class writes each batch in one transaction with two JDBC batches, events then tags, on a
- * connection of the same pool. The stock path sends one insert per tagged event (Slick inserts rows
- * one at a time when it must return their generated {@code ordering}), which is what held the
- * journal to a few percent of what the database takes in batches. Reads, recovery and deletes are
- * the plugin's own.
+ * The journal's write path in plain JDBC: the events that many entities persist at the same time
+ * are gathered into batches by a {@link WriteQueue} (on writer threads of its own, not the plugin's
+ * stream on the actor system's dispatcher), and each batch is written in one transaction with two
+ * JDBC batches, events then tags, on a connection of the same pool. The stock path sends one insert
+ * per tagged event (Slick inserts rows one at a time when it must return their generated {@code
+ * ordering}), which is what held the journal to a few percent of what the database takes in
+ * batches. Reads, recovery and deletes are the plugin's own.
  *
  * <p>Selected in muster-persistence.conf ({@code jdbc-journal.dao}); the plugin instantiates it by
  * reflection with the constructor below.
@@ -58,7 +58,7 @@ public final class BatchingJournalDao extends DefaultJournalDao {
   private final String insertEvent;
 
   private final String insertTag;
-  private final ThreadPoolExecutor writers;
+  private final WriteQueue<Tuple2<JournalPekkoSerializationRow, Set<String>>> queue;
   private volatile String nextOrderings;
 
   public BatchingJournalDao(
@@ -98,10 +98,12 @@ public final class BatchingJournalDao extends DefaultJournalDao {
             table(tags.schemaName(), tags.tableName()),
             tags.columnNames().eventId(),
             tags.columnNames().tag());
-    // The plugin's write queue runs at most `parallelism` batches at once; idle writers go away.
-    int parallelism = journalConfig.daoConfig().parallelism();
+    // At most `parallelism` batches at once, each on a writer thread of its own; idle writers go
+    // away.
+    BaseDaoConfig dao = journalConfig.daoConfig();
+    int parallelism = dao.parallelism();
     AtomicInteger n = new AtomicInteger();
-    this.writers =
+    ThreadPoolExecutor writers =
         new ThreadPoolExecutor(
             parallelism,
             parallelism,
@@ -114,24 +116,22 @@ public final class BatchingJournalDao extends DefaultJournalDao {
               return t;
             });
     writers.allowCoreThreadTimeOut(true);
+    this.queue =
+        new WriteQueue<>(dao.bufferSize(), dao.batchSize(), parallelism, writers, this::write);
+  }
+
+  /** Every write of the journal goes through {@link #queue}, not the plugin's stream. */
+  @Override
+  public Future<BoxedUnit> queueWriteJournalRows(
+      Seq<Tuple2<JournalPekkoSerializationRow, Set<String>>> rows) {
+    return FutureConverters.asScala(
+        queue.offer(CollectionConverters.asJava(rows)).thenApply(written -> BoxedUnit.UNIT));
   }
 
   @Override
   public Future<BoxedUnit> writeJournalRows(
       Seq<Tuple2<JournalPekkoSerializationRow, Set<String>>> rows) {
-    Promise<BoxedUnit> written = Promise.apply();
-    List<Tuple2<JournalPekkoSerializationRow, Set<String>>> batch =
-        new ArrayList<>(CollectionConverters.asJava(rows));
-    writers.execute(
-        () -> {
-          try {
-            write(batch);
-            written.success(BoxedUnit.UNIT);
-          } catch (Throwable failure) {
-            written.failure(failure);
-          }
-        });
-    return written.future();
+    return queueWriteJournalRows(rows);
   }
 
   private void write(List<Tuple2<JournalPekkoSerializationRow, Set<String>>> batch)
