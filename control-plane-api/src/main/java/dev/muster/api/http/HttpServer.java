@@ -5,6 +5,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.slf4j.Logger;
@@ -34,7 +35,7 @@ public final class HttpServer {
     return Http.get(system)
         .newServerAt(settings.host(), settings.port())
         .withSettings(serverSettings(system, settings))
-        .bind(ApiErrors.handle(route))
+        .bind(ApiErrors.handle(readBodyFirst(route, settings)))
         .whenComplete(
             (binding, failure) -> {
               if (failure != null) {
@@ -51,6 +52,16 @@ public final class HttpServer {
                     binding.localAddress().getPort());
               }
             });
+  }
+
+  /**
+   * Reads each request's body before routing it (bodies are small and capped by {@code
+   * muster.http.max-body-size}). A route that answers without reading the body, such as an inbox
+   * ack, would otherwise answer before the body has arrived, and the server then closes the
+   * connection: every such call would cost its client a new connection.
+   */
+  private static Route readBodyFirst(Route route, HttpSettings settings) {
+    return Directives.toStrictEntity(finite(settings.requestTimeout()), () -> route);
   }
 
   /**
