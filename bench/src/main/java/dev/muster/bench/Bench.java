@@ -83,7 +83,7 @@ public final class Bench {
     @Option(
         names = "--duration",
         description = "Measured window per run (default: ${DEFAULT-VALUE})",
-        defaultValue = "30s",
+        defaultValue = "20s",
         converter = DurationConverter.class)
     Duration duration;
 
@@ -171,13 +171,13 @@ public final class Bench {
         split = ",",
         description =
             "Registered participants at which dispatch is probed (default: ${DEFAULT-VALUE})",
-        defaultValue = "1000,10000")
+        defaultValue = "1000,10000,100000")
     List<Integer> scaleLevels;
 
     @Option(
         names = "--scale-missions",
         description = "Open (idle) missions for the memory figure (default: ${DEFAULT-VALUE})",
-        defaultValue = "10000")
+        defaultValue = "100000")
     int scaleMissions;
 
     @Option(
@@ -196,31 +196,91 @@ public final class Bench {
     @Option(
         names = "--skip",
         split = ",",
-        description = "Parts to skip: journal, closed, open, scenarios, scale")
+        description =
+            "Parts to skip: journal, closed, open, scenarios, scale; stock = the runs of the"
+                + " plugin's own write path paired with the journal and closed-loop runs")
     List<String> skip = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
       Results results = Results.open(common.results, "suite");
       for (Database.Kind db : common.dbs) {
+        boolean pairs = !skip.contains("stock");
         if (!skip.contains("journal")) {
-          journal(results, common, db, journalEntities, 0, 400, Map.of(), "journal");
-          journal(results, common, db, journalEntities, 1, 400, Map.of(), "journal tags=1");
+          // Each run: Muster's write path and the plugin's own, untagged and with one tag per
+          // event, back to back, so that each pair's ratio comes from the same minutes.
+          for (int run = 0; run < common.runs; run++) {
+            for (int tags : List.of(0, 1)) {
+              String name = tags == 0 ? "journal" : "journal tags=1";
+              Map<String, Object> muster =
+                  journalRun(results, common, db, journalEntities, tags, 400, Map.of(), name, run);
+              if (pairs) {
+                Map<String, Object> stock =
+                    journalRun(
+                        results,
+                        common,
+                        db,
+                        journalEntities,
+                        tags,
+                        400,
+                        STOCK_WRITE_PATH,
+                        name + " stock write path",
+                        run);
+                recordRatios(
+                    results,
+                    name + " Muster/stock",
+                    db,
+                    run,
+                    List.of("journal_events_per_s"),
+                    muster,
+                    stock);
+              }
+            }
+          }
         }
         double max = 0;
         if (!skip.contains("closed")) {
-          Map<String, Object> m =
-              e2e(
+          List<Map<String, Object>> runs = new ArrayList<>();
+          for (int run = 0; run < common.runs; run++) {
+            Map<String, Object> muster =
+                e2eRun(
+                    results,
+                    common,
+                    load,
+                    db,
+                    EndToEnd.Scenario.SINGLE,
+                    false,
+                    0,
+                    concurrency,
+                    "e2e-closed-single",
+                    run,
+                    List.of());
+            runs.add(muster);
+            if (pairs) {
+              Map<String, Object> stock =
+                  e2eRun(
+                      results,
+                      common,
+                      load,
+                      db,
+                      EndToEnd.Scenario.SINGLE,
+                      false,
+                      0,
+                      concurrency,
+                      "e2e-closed-single stock write path",
+                      run,
+                      asSystemProperties(STOCK_WRITE_PATH));
+              recordRatios(
                   results,
-                  common,
-                  load,
+                  "e2e-closed-single Muster/stock",
                   db,
-                  EndToEnd.Scenario.SINGLE,
-                  false,
-                  0,
-                  concurrency,
-                  "e2e-closed-single");
-          max = ((Number) m.getOrDefault("missions_per_s", 0.0)).doubleValue();
+                  run,
+                  List.of("missions_per_s", "node_cpu_ms_per_mission"),
+                  muster,
+                  stock);
+            }
+          }
+          max = ((Number) Medians.of(runs).getOrDefault("missions_per_s", 0.0)).doubleValue();
         }
         if (!skip.contains("open")) {
           double rate = openRate > 0 ? openRate : Math.max(10, Math.floor(max / 2));
@@ -430,68 +490,91 @@ public final class Bench {
       throws Exception {
     List<Map<String, Object>> runs = new ArrayList<>();
     for (int run = 0; run < c.runs; run++) {
-      try (Database db = Database.fresh(kind, name.replace("e2e-", ""), c.keep);
-          NodeProcess node = NodeProcess.start(c.nodeJar, db, c.nodeJvm, Duration.ofMinutes(2));
-          Http http = new Http(node.baseUrl(), 4, Duration.ofSeconds(30))) {
-        if (scenario != EndToEnd.Scenario.SINGLE) {
-          Features f = Features.probe(http);
-          String missing = missing(scenario, f);
-          if (missing != null) {
-            Map<String, Object> na = new LinkedHashMap<>();
-            na.put("available", false);
-            na.put("reason", missing + " not available in this build");
-            System.err.println(name + " on " + kind + ": " + na.get("reason"));
-            results.record(name, kind, run, na);
-            return na;
-          }
-          if (f.budgets()) {
-            http.await(http.put("/api/v1/budgets/bench", Map.of("limit", 1_000_000_000)));
-          }
-        }
-        EndToEnd.Options o =
-            new EndToEnd.Options(
-                scenario,
-                open,
-                rate,
-                concurrency,
-                c.warmup,
-                c.duration,
-                l.workers,
-                l.capacity,
-                l.pollMax,
-                scenario == EndToEnd.Scenario.RETRY || scenario == EndToEnd.Scenario.MIX
-                    ? l.failFraction
-                    : 0,
-                l.children,
-                "bench");
-        Path jfr = null;
-        if (l.jfr) {
-          jfr =
-              results
-                  .dir
-                  .resolve(name + "-" + kind.name().toLowerCase(Locale.ROOT) + "-" + run + ".jfr")
-                  .toAbsolutePath();
-          node.jcmd(
-              "JFR.start",
-              "name=bench",
-              "settings=" + Profile.settings(results.dir),
-              "delay=" + (c.warmup.toSeconds() + 3) + "s",
-              "duration=" + c.duration.toSeconds() + "s",
-              "filename=" + jfr);
-        }
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("available", true);
-        r.put("node_start_s", EndToEnd.round(node.startTime.toMillis() / 1000.0));
-        r.putAll(new EndToEnd(http, o).run(node, db));
-        if (jfr != null && Files.exists(jfr)) {
-          r.put("profile", Profile.summarise(jfr, 25));
-        }
-        System.err.println(name + " on " + kind + " run " + run + ": " + r);
-        results.record(name, kind, run, r);
-        runs.add(r);
+      Map<String, Object> r =
+          e2eRun(results, c, l, kind, scenario, open, rate, concurrency, name, run, List.of());
+      if (!Boolean.TRUE.equals(r.get("available"))) {
+        return r;
       }
+      runs.add(r);
     }
     return Medians.of(runs);
+  }
+
+  static Map<String, Object> e2eRun(
+      Results results,
+      Common c,
+      Load l,
+      Database.Kind kind,
+      EndToEnd.Scenario scenario,
+      boolean open,
+      double rate,
+      int concurrency,
+      String name,
+      int run,
+      List<String> extraNodeJvm)
+      throws Exception {
+    List<String> jvm = new ArrayList<>(c.nodeJvm);
+    jvm.addAll(extraNodeJvm);
+    try (Database db = Database.fresh(kind, name.replace("e2e-", "").replace(' ', '-'), c.keep);
+        NodeProcess node = NodeProcess.start(c.nodeJar, db, jvm, Duration.ofMinutes(2));
+        Http http = new Http(node.baseUrl(), 4, Duration.ofSeconds(30))) {
+      if (scenario != EndToEnd.Scenario.SINGLE) {
+        Features f = Features.probe(http);
+        String missing = missing(scenario, f);
+        if (missing != null) {
+          Map<String, Object> na = new LinkedHashMap<>();
+          na.put("available", false);
+          na.put("reason", missing + " not available in this build");
+          System.err.println(name + " on " + kind + ": " + na.get("reason"));
+          results.record(name, kind, run, na);
+          return na;
+        }
+        if (f.budgets()) {
+          http.await(http.put("/api/v1/budgets/bench", Map.of("limit", 1_000_000_000)));
+        }
+      }
+      EndToEnd.Options o =
+          new EndToEnd.Options(
+              scenario,
+              open,
+              rate,
+              concurrency,
+              c.warmup,
+              c.duration,
+              l.workers,
+              l.capacity,
+              l.pollMax,
+              scenario == EndToEnd.Scenario.RETRY || scenario == EndToEnd.Scenario.MIX
+                  ? l.failFraction
+                  : 0,
+              l.children,
+              "bench");
+      Path jfr = null;
+      if (l.jfr) {
+        jfr =
+            results
+                .dir
+                .resolve(name + "-" + kind.name().toLowerCase(Locale.ROOT) + "-" + run + ".jfr")
+                .toAbsolutePath();
+        node.jcmd(
+            "JFR.start",
+            "name=bench",
+            "settings=" + Profile.settings(results.dir),
+            "delay=" + (c.warmup.toSeconds() + 3) + "s",
+            "duration=" + c.duration.toSeconds() + "s",
+            "filename=" + jfr);
+      }
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("available", true);
+      r.put("node_start_s", EndToEnd.round(node.startTime.toMillis() / 1000.0));
+      r.putAll(new EndToEnd(http, o).run(node, db));
+      if (jfr != null && Files.exists(jfr)) {
+        r.put("profile", Profile.summarise(jfr, 25));
+      }
+      System.err.println(name + " on " + kind + " run " + run + ": " + r);
+      results.record(name, kind, run, r);
+      return r;
+    }
   }
 
   private static String missing(EndToEnd.Scenario scenario, Features f) {
@@ -518,15 +601,64 @@ public final class Bench {
       String name)
       throws Exception {
     for (int run = 0; run < c.runs; run++) {
-      try (Database db = Database.fresh(kind, "journal", c.keep)) {
-        Map<String, Object> r =
-            JournalBench.run(
-                db,
-                new JournalBench.Options(entities, tags, c.warmup, c.duration, batch, overrides));
-        System.err.println(name + " on " + kind + " run " + run + ": " + r);
-        results.record(name, kind, run, r);
+      journalRun(results, c, kind, entities, tags, batch, overrides, name, run);
+    }
+  }
+
+  static Map<String, Object> journalRun(
+      Results results,
+      Common c,
+      Database.Kind kind,
+      int entities,
+      int tags,
+      int batch,
+      Map<String, String> overrides,
+      String name,
+      int run)
+      throws Exception {
+    try (Database db = Database.fresh(kind, "journal", c.keep)) {
+      Map<String, Object> r =
+          JournalBench.run(
+              db, new JournalBench.Options(entities, tags, c.warmup, c.duration, batch, overrides));
+      System.err.println(name + " on " + kind + " run " + run + ": " + r);
+      results.record(name, kind, run, r);
+      return r;
+    }
+  }
+
+  /**
+   * The plugin's own write path (stock DAO, 8 batches in flight), for the pairs that show what
+   * Muster's write path changes.
+   */
+  static final Map<String, String> STOCK_WRITE_PATH =
+      Map.of(
+          "jdbc-journal.dao",
+          "org.apache.pekko.persistence.jdbc.journal.dao.DefaultJournalDao",
+          "jdbc-journal.parallelism",
+          "8");
+
+  static List<String> asSystemProperties(Map<String, String> settings) {
+    return settings.entrySet().stream().map(e -> "-D" + e.getKey() + "=" + e.getValue()).toList();
+  }
+
+  /** Records {@code a / b} of some figures of two runs measured back to back. */
+  static void recordRatios(
+      Results results,
+      String name,
+      Database.Kind kind,
+      int run,
+      List<String> figures,
+      Map<String, Object> a,
+      Map<String, Object> b) {
+    Map<String, Object> ratios = new LinkedHashMap<>();
+    for (String figure : figures) {
+      if (a.get(figure) instanceof Number x
+          && b.get(figure) instanceof Number y
+          && y.doubleValue() > 0) {
+        ratios.put(figure + "_ratio", EndToEnd.round(x.doubleValue() / y.doubleValue()));
       }
     }
+    results.record(name, kind, run, ratios);
   }
 
   static void scale(
