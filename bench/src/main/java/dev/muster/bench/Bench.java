@@ -212,20 +212,11 @@ public final class Bench {
           for (int run = 0; run < common.runs; run++) {
             for (int tags : List.of(0, 1)) {
               String name = tags == 0 ? "journal" : "journal tags=1";
-              Map<String, Object> muster =
-                  journalRun(results, common, db, journalEntities, tags, 400, Map.of(), name, run);
+              Map<String, Object> muster = journalRun(results, db, tags, Map.of(), name, run);
               if (pairs) {
                 Map<String, Object> stock =
                     journalRun(
-                        results,
-                        common,
-                        db,
-                        journalEntities,
-                        tags,
-                        400,
-                        STOCK_WRITE_PATH,
-                        name + " stock write path",
-                        run);
+                        results, db, tags, STOCK_WRITE_PATH, name + " stock write path", run);
                 recordRatios(
                     results,
                     name + " Muster/stock",
@@ -243,30 +234,13 @@ public final class Bench {
           List<Map<String, Object>> runs = new ArrayList<>();
           for (int run = 0; run < common.runs; run++) {
             Map<String, Object> muster =
-                e2eRun(
-                    results,
-                    common,
-                    load,
-                    db,
-                    EndToEnd.Scenario.SINGLE,
-                    false,
-                    0,
-                    concurrency,
-                    "e2e-closed-single",
-                    run,
-                    List.of());
+                closedRun(results, db, "e2e-closed-single", run, List.of());
             runs.add(muster);
             if (pairs) {
               Map<String, Object> stock =
-                  e2eRun(
+                  closedRun(
                       results,
-                      common,
-                      load,
                       db,
-                      EndToEnd.Scenario.SINGLE,
-                      false,
-                      0,
-                      concurrency,
                       "e2e-closed-single stock write path",
                       run,
                       asSystemProperties(STOCK_WRITE_PATH));
@@ -323,6 +297,34 @@ public final class Bench {
       }
       results.printTable();
       return 0;
+    }
+
+    private Map<String, Object> journalRun(
+        Results results,
+        Database.Kind db,
+        int tags,
+        Map<String, String> settings,
+        String name,
+        int run)
+        throws Exception {
+      return Bench.journalRun(results, common, db, journalEntities, tags, 400, settings, name, run);
+    }
+
+    private Map<String, Object> closedRun(
+        Results results, Database.Kind db, String name, int run, List<String> nodeJvm)
+        throws Exception {
+      return e2eRun(
+          results,
+          common,
+          load,
+          db,
+          EndToEnd.Scenario.SINGLE,
+          false,
+          0,
+          concurrency,
+          name,
+          run,
+          nodeJvm);
     }
   }
 

@@ -3,6 +3,7 @@ package dev.muster.config.persistence;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -57,6 +58,14 @@ class WriteQueueTest {
     }
   }
 
+  /** Offers a first write and waits until the writer holds it (it waits for its release). */
+  private static CompletableFuture<Void> holdFirstBatch(
+      WriteQueue<Integer> queue, GatedWriter writer) throws InterruptedException {
+    CompletableFuture<Void> first = queue.offer(List.of(0));
+    assertTrue(writer.firstStarted.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
+    return first;
+  }
+
   private static void await(CompletableFuture<Void> f) throws Exception {
     f.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -65,8 +74,7 @@ class WriteQueueTest {
   void writesThatWaitTogetherGoInOneBatchWithoutSplittingAWrite() throws Exception {
     GatedWriter writer = new GatedWriter();
     WriteQueue<Integer> queue = new WriteQueue<>(100, 5, 1, threads, writer);
-    CompletableFuture<Void> first = queue.offer(List.of(0));
-    assertTrue(writer.firstStarted.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
+    CompletableFuture<Void> first = holdFirstBatch(queue, writer);
     // While the first batch is being written, four writes of 2 rows each wait.
     List<CompletableFuture<Void>> waiting =
         IntStream.range(0, 4).mapToObj(i -> queue.offer(List.of(10 * i + 1, 10 * i + 2))).toList();
@@ -98,16 +106,13 @@ class WriteQueueTest {
   void aFailedBatchFailsEachOfItsWritesAndTheNextBatchGoesOn() throws Exception {
     GatedWriter writer = new GatedWriter();
     WriteQueue<Integer> queue = new WriteQueue<>(100, 10, 1, threads, writer);
-    CompletableFuture<Void> first = queue.offer(List.of(0));
-    assertTrue(writer.firstStarted.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
+    CompletableFuture<Void> first = holdFirstBatch(queue, writer);
     CompletableFuture<Void> refused = queue.offer(List.of(-1));
     CompletableFuture<Void> sameBatch = queue.offer(List.of(5));
     writer.release.countDown();
     await(first);
     for (CompletableFuture<Void> failed : List.of(refused, sameBatch)) {
-      ExecutionException e =
-          org.junit.jupiter.api.Assertions.assertThrows(
-              ExecutionException.class, () -> await(failed));
+      ExecutionException e = assertThrows(ExecutionException.class, () -> await(failed));
       assertInstanceOf(IllegalStateException.class, e.getCause());
     }
     await(queue.offer(List.of(7)));
@@ -118,8 +123,7 @@ class WriteQueueTest {
   void aFullQueueRefusesAtOnce() throws Exception {
     GatedWriter writer = new GatedWriter();
     WriteQueue<Integer> queue = new WriteQueue<>(2, 10, 1, threads, writer);
-    CompletableFuture<Void> first = queue.offer(List.of(0));
-    assertTrue(writer.firstStarted.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
+    CompletableFuture<Void> first = holdFirstBatch(queue, writer);
     CompletableFuture<Void> a = queue.offer(List.of(1));
     CompletableFuture<Void> b = queue.offer(List.of(2));
     CompletableFuture<Void> overflow = queue.offer(List.of(3));
