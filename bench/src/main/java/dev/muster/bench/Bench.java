@@ -158,6 +158,15 @@ public final class Bench {
     double openRate;
 
     @Option(
+        names = "--open-warmup",
+        description =
+            "Least warm-up of the open-loop run at half load: with less, a cold node starts the"
+                + " window with a backlog (default: ${DEFAULT-VALUE})",
+        defaultValue = "30s",
+        converter = DurationConverter.class)
+    Duration openWarmup;
+
+    @Option(
         names = "--scenario-rate",
         description = "Open-loop rate of the split/retry/mix scenarios (default: ${DEFAULT-VALUE})",
         defaultValue = "50")
@@ -267,7 +276,8 @@ public final class Bench {
               true,
               rate,
               0,
-              "e2e-open-single");
+              "e2e-open-single",
+              max(common.warmup, openWarmup));
         }
         if (!skip.contains("scenarios")) {
           for (EndToEnd.Scenario s :
@@ -281,7 +291,8 @@ public final class Bench {
                 true,
                 scenarioRate,
                 0,
-                "e2e-open-" + s.name().toLowerCase(Locale.ROOT));
+                "e2e-open-" + s.name().toLowerCase(Locale.ROOT),
+                common.warmup);
           }
         }
       }
@@ -324,6 +335,7 @@ public final class Bench {
           concurrency,
           name,
           run,
+          common.warmup,
           nodeJvm);
     }
   }
@@ -374,7 +386,8 @@ public final class Bench {
             open,
             rate,
             concurrency,
-            "e2e-" + mode + "-" + scenario.name().toLowerCase(Locale.ROOT));
+            "e2e-" + mode + "-" + scenario.name().toLowerCase(Locale.ROOT),
+            common.warmup);
       }
       results.printTable();
       return 0;
@@ -488,12 +501,14 @@ public final class Bench {
       boolean open,
       double rate,
       int concurrency,
-      String name)
+      String name,
+      Duration warmup)
       throws Exception {
     List<Map<String, Object>> runs = new ArrayList<>();
     for (int run = 0; run < c.runs; run++) {
       Map<String, Object> r =
-          e2eRun(results, c, l, kind, scenario, open, rate, concurrency, name, run, List.of());
+          e2eRun(
+              results, c, l, kind, scenario, open, rate, concurrency, name, run, warmup, List.of());
       if (!Boolean.TRUE.equals(r.get("available"))) {
         return r;
       }
@@ -513,6 +528,7 @@ public final class Bench {
       int concurrency,
       String name,
       int run,
+      Duration warmup,
       List<String> extraNodeJvm)
       throws Exception {
     List<String> jvm = new ArrayList<>(c.nodeJvm);
@@ -541,7 +557,7 @@ public final class Bench {
               open,
               rate,
               concurrency,
-              c.warmup,
+              warmup,
               c.duration,
               l.workers,
               l.capacity,
@@ -562,7 +578,7 @@ public final class Bench {
             "JFR.start",
             "name=bench",
             "settings=" + Profile.settings(results.dir),
-            "delay=" + (c.warmup.toSeconds() + 3) + "s",
+            "delay=" + (warmup.toSeconds() + 3) + "s",
             "duration=" + c.duration.toSeconds() + "s",
             "filename=" + jfr);
       }
@@ -638,6 +654,10 @@ public final class Bench {
           "org.apache.pekko.persistence.jdbc.journal.dao.DefaultJournalDao",
           "jdbc-journal.parallelism",
           "8");
+
+  static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
 
   static List<String> asSystemProperties(Map<String, String> settings) {
     return settings.entrySet().stream().map(e -> "-D" + e.getKey() + "=" + e.getValue()).toList();
