@@ -27,7 +27,7 @@ final class WriteQueue<T> {
     void write(List<T> rows) throws Exception;
   }
 
-  private record Pending<T>(List<T> rows, CompletableFuture<Void> written, long enqueuedNanos) {}
+  private record Pending<T>(List<T> rows, CompletableFuture<Void> written) {}
 
   private final ArrayBlockingQueue<Pending<T>> queue;
   private final int bufferSize;
@@ -58,8 +58,7 @@ final class WriteQueue<T> {
 
   /** Completes when {@code rows} are written (in one batch), or fails with the batch. */
   CompletableFuture<Void> offer(List<T> rows) {
-    Pending<T> pending =
-        new Pending<>(List.copyOf(rows), new CompletableFuture<>(), System.nanoTime());
+    Pending<T> pending = new Pending<>(List.copyOf(rows), new CompletableFuture<>());
     if (!queue.offer(pending)) {
       return CompletableFuture.failedFuture(
           new IllegalStateException(
@@ -71,17 +70,6 @@ final class WriteQueue<T> {
       executor.execute(this::drain);
     }
     return pending.written();
-  }
-
-  /** How long the oldest waiting write has waited, in nanoseconds; 0 when none waits. */
-  long oldestWaitNanos() {
-    Pending<T> oldest = queue.peek();
-    return oldest == null ? 0 : Math.max(0, System.nanoTime() - oldest.enqueuedNanos());
-  }
-
-  /** Writes that wait for a writer. */
-  int waiting() {
-    return queue.size();
   }
 
   private boolean claimWriter() {

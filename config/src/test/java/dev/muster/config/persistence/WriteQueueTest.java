@@ -78,8 +78,6 @@ class WriteQueueTest {
     // While the first batch is being written, four writes of 2 rows each wait.
     List<CompletableFuture<Void>> waiting =
         IntStream.range(0, 4).mapToObj(i -> queue.offer(List.of(10 * i + 1, 10 * i + 2))).toList();
-    assertEquals(4, queue.waiting());
-    assertTrue(queue.oldestWaitNanos() > 0);
     writer.release.countDown();
     await(first);
     for (CompletableFuture<Void> w : waiting) {
@@ -89,8 +87,6 @@ class WriteQueueTest {
         List.of(List.of(0), List.of(1, 2, 11, 12), List.of(21, 22, 31, 32)),
         writer.batches,
         "at most 5 rows per batch, each write whole, in the order offered");
-    assertEquals(0, queue.waiting());
-    assertEquals(0, queue.oldestWaitNanos());
   }
 
   @Test
