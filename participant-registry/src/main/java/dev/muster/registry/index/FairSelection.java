@@ -1,8 +1,9 @@
 package dev.muster.registry.index;
 
-import java.util.Comparator;
 import java.util.List;
+import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -22,21 +23,22 @@ public final class FairSelection {
 
   /** The choice among {@code candidates} given the one chosen last (in any order). */
   public static Optional<String> choose(List<Candidate> candidates, Optional<String> lastChosen) {
-    List<Candidate> byId = candidates.stream().sorted(Comparator.comparing(Candidate::id)).toList();
-    int start =
-        lastChosen
-            .map(
-                last -> {
-                  int i = 0;
-                  while (i < byId.size() && byId.get(i).id().compareTo(last) <= 0) {
-                    i++;
-                  }
-                  return i;
-                })
-            .orElse(0);
-    Stream<Candidate> inTurn =
-        Stream.concat(byId.subList(start, byId.size()).stream(), byId.subList(0, start).stream());
-    return chooseInTurn(inTurn);
+    NavigableMap<String, Candidate> byId = new TreeMap<>();
+    candidates.forEach(c -> byId.put(c.id(), c));
+    return chooseInTurn(inTurn(byId, lastChosen));
+  }
+
+  /**
+   * Turn order: the values in id order from the first id after {@code lastChosen}, wrapping around
+   * to the start (from the start when nothing was chosen yet).
+   */
+  public static <T> Stream<T> inTurn(NavigableMap<String, T> byId, Optional<String> lastChosen) {
+    if (lastChosen.isEmpty()) {
+      return byId.values().stream();
+    }
+    return Stream.concat(
+        byId.tailMap(lastChosen.get(), false).values().stream(),
+        byId.headMap(lastChosen.get(), true).values().stream());
   }
 
   /**

@@ -46,14 +46,8 @@ public record IndexState(
    * around to the start: the order of a round-robin that last chose {@code afterId}.
    */
   public Stream<IndexedParticipant> inWorkspaceAfter(String workspace, Optional<String> afterId) {
-    if (afterId.isEmpty()) {
-      return inWorkspace(workspace).stream();
-    }
-    NavigableMap<String, IndexedParticipant> members =
-        byWorkspace.getOrDefault(workspace, Collections.emptyNavigableMap());
-    return Stream.concat(
-        members.tailMap(afterId.get(), false).values().stream(),
-        members.headMap(afterId.get(), true).values().stream());
+    return FairSelection.inTurn(
+        byWorkspace.getOrDefault(workspace, Collections.emptyNavigableMap()), afterId);
   }
 
   /** One page of a listing, and the id to continue after when there is more. */
