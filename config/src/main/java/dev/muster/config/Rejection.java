@@ -1,32 +1,98 @@
 package dev.muster.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * Why an entity refused a command: a stable machine-readable code and a message for people. It
- * travels inside {@link StatusReply#error(String)} as {@code "<code>: <message>"} so it crosses the
- * cluster as plain text; the HTTP layer turns the code into a status.
+ * Why a command was refused: a stable machine-readable {@link Code} and a message for people. An
+ * entity answers a refused command with {@link #reply()}, a {@link StatusReply} whose error is a
+ * {@link Refusal} carrying this value across the cluster (bound to {@link RefusalSerializer}); the
+ * HTTP layer maps the code to a status. No text is parsed back.
  */
-public record Rejection(String code, String message) {
-  public static final String NOT_FOUND = "not_found";
-  public static final String CONFLICT = "conflict";
-  public static final String INVALID = "invalid_request";
+public record Rejection(Code code, String message) {
 
-  public static Rejection of(String code, String message) {
+  /** The refusals the API knows; each maps to one HTTP status in the API's error mapper. */
+  public enum Code {
+    INVALID_REQUEST,
+    NOT_FOUND,
+    FORBIDDEN,
+    CONFLICT,
+    /** A worker's call about an attempt that is no longer its to run: it must stand down. */
+    STALE_ATTEMPT,
+    /** The command would need a transition the mission's table forbids. */
+    ILLEGAL_TRANSITION,
+    ALREADY_RESOLVED,
+    /** An inbox refused a task offer: too many messages are pending. */
+    INBOX_FULL,
+    /** An ack for a message an inbox does not know (or has forgotten). */
+    UNKNOWN_MESSAGE,
+    /** Something the command needs did not answer in time; the same command may be retried. */
+    UNAVAILABLE,
+    /** The entity failed to handle the command; it still serves its state. */
+    INTERNAL_ERROR;
+
+    @JsonValue
+    public String wire() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    @JsonCreator
+    public static Code ofWire(String text) {
+      return valueOf(text.toUpperCase(Locale.ROOT));
+    }
+  }
+
+  public static Rejection of(Code code, String message) {
     return new Rejection(code, message);
   }
 
-  /** A rejected command's reply. */
-  public static <T> StatusReply<T> reply(String code, String message) {
-    return StatusReply.error(code + ": " + message);
+  public static Rejection invalid(String message) {
+    return new Rejection(Code.INVALID_REQUEST, message);
   }
 
-  /** Reads back what {@link #reply} wrote; text without a code is an internal error. */
-  public static Rejection parse(String text) {
-    int colon = text.indexOf(": ");
-    if (colon > 0 && text.substring(0, colon).matches("[a-z_]+")) {
-      return new Rejection(text.substring(0, colon), text.substring(colon + 2));
+  public static Rejection notFound(String message) {
+    return new Rejection(Code.NOT_FOUND, message);
+  }
+
+  public static Rejection conflict(String message) {
+    return new Rejection(Code.CONFLICT, message);
+  }
+
+  /** This refusal as a command's reply. */
+  public <T> StatusReply<T> reply() {
+    return StatusReply.error(new Refusal(this));
+  }
+
+  /** {@code code: message}, for logs. */
+  @Override
+  public String toString() {
+    return code.wire() + ": " + message;
+  }
+
+  /** The error of a refused command's {@link StatusReply}: a {@link Rejection} as an exception. */
+  public static final class Refusal extends RuntimeException {
+    private final Rejection rejection;
+
+    public Refusal(Rejection rejection) {
+      super(rejection.toString(), null, false, false);
+      this.rejection = rejection;
     }
-    return new Rejection("internal_error", text);
+
+    public Rejection rejection() {
+      return rejection;
+    }
+
+    /** Equal when the rejections are: a refusal read back from the wire equals the one sent. */
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Refusal refusal && refusal.rejection.equals(rejection);
+    }
+
+    @Override
+    public int hashCode() {
+      return rejection.hashCode();
+    }
   }
 }

@@ -1,12 +1,15 @@
 package dev.muster.api;
 
 import com.typesafe.config.Config;
+import dev.muster.api.backlog.BacklogRoutes;
 import dev.muster.api.budgets.BudgetRoutes;
+import dev.muster.api.http.Callers;
 import dev.muster.api.http.HealthRoutes;
 import dev.muster.api.http.HttpServer;
 import dev.muster.api.http.HttpSettings;
 import dev.muster.api.http.JournalProbe;
 import dev.muster.api.missions.MissionRoutes;
+import dev.muster.api.participants.InboxStreamSettings;
 import dev.muster.api.participants.ParticipantRoutes;
 import dev.muster.config.CommonPool;
 import dev.muster.config.NodeSettings;
@@ -16,12 +19,18 @@ import dev.muster.coordinator.directory.MissionDirectory;
 import dev.muster.coordinator.keeper.MissionKeeper;
 import dev.muster.coordinator.mission.CoordinatorSettings;
 import dev.muster.coordinator.mission.Mission;
+import dev.muster.coordinator.mission.MissionLinks;
+import dev.muster.coordinator.mission.OfferAcceptance;
+import dev.muster.coordinator.mission.ShardedMissions;
 import dev.muster.registry.RegistrySettings;
 import dev.muster.registry.inbox.Inbox;
+import dev.muster.registry.inbox.ShardedInboxes;
+import dev.muster.registry.index.CapabilityIndex;
 import dev.muster.registry.participant.Participant;
 import dev.muster.runtime.budget.Budget;
 import dev.muster.runtime.budget.BudgetSettings;
-import dev.muster.runtime.dispatch.ShardedDispatch;
+import dev.muster.runtime.dispatch.DispatchSettings;
+import dev.muster.runtime.dispatch.Dispatcher;
 import dev.muster.runtime.node.MusterNode;
 import dev.muster.runtime.node.RuntimeSettings;
 import java.net.InetSocketAddress;
@@ -29,6 +38,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -48,13 +58,16 @@ public final class MusterApplication implements AutoCloseable {
   }
 
   public static MusterApplication start(Config config) {
-    // 1. Settings: every module's, read and checked before anything starts.
+    // 1. Settings: every module's, read and checked before anything starts; passed on from here.
     NodeSettings node = NodeSettings.from(config);
     RuntimeSettings runtime = RuntimeSettings.from(config);
     RegistrySettings registry = RegistrySettings.from(config);
-    CoordinatorSettings coordinator = CoordinatorSettings.from(config);
+    DispatchSettings dispatch = DispatchSettings.from(config);
     BudgetSettings budgets = BudgetSettings.from(config);
+    CoordinatorSettings coordinator = CoordinatorSettings.from(config);
+    MissionKeeper.KeeperSettings keeper = MissionKeeper.KeeperSettings.from(config);
     HttpSettings http = HttpSettings.from(config);
+    InboxStreamSettings inboxStream = InboxStreamSettings.from(config, registry);
     Clock clock = Clock.systemUTC();
     IdGenerator ids = IdGenerator.random();
     if (!CommonPool.callbacksPooled()) {
@@ -70,26 +83,54 @@ public final class MusterApplication implements AutoCloseable {
     JournalMigrations.migrate(node.database());
 
     // 3. The cluster node (self-join without seed nodes) with the Split Brain Resolver.
-    ActorSystem<Void> system = MusterNode.start(node, config);
+    ActorSystem<Void> system = MusterNode.start(node, runtime, config);
     try {
-      // 4. Sharding of every entity.
-      Participant.init(system, clock);
-      Inbox.init(system, registry, clock);
-      Mission.init(system, ShardedDispatch.create(system, runtime), coordinator, clock);
+      ClusterSharding sharding = ClusterSharding.get(system);
+
+      // 4. The read side: participants by capability, missions by state; every node folds both.
+      CapabilityIndex index = CapabilityIndex.start(system, registry, clock);
+      MissionDirectory directory = MissionDirectory.start(system);
+
+      // 5. Every entity, in the order of the layers: registry, runtime, coordinator.
+      Participant.init(system, registry, new ShardedInboxes(system, http.askTimeout()), clock);
+      Inbox.init(system, registry, new OfferAcceptance(sharding, coordinator.peerTimeout()), clock);
       Budget.init(system, budgets, clock);
+      Dispatcher.init(
+          system,
+          dispatch,
+          index,
+          new ShardedMissions(sharding, dispatch.answerTimeout()),
+          directory,
+          clock);
+      Mission.init(
+          system,
+          MissionLinks.sharded(system, dispatch.offerTimeout(), coordinator.peerTimeout()),
+          coordinator,
+          clock);
+      MissionKeeper.init(system, directory, keeper);
 
-      // 5. The read side (lists of missions and escalations) and the keeper that wakes missions.
-      MissionDirectory.get(system);
-      MissionKeeper.init(system);
-
-      // 6. The HTTP API.
+      // 6. The HTTP API: health, then /api/v1 with the request's caller known in one place.
       JournalProbe journal = JournalProbe.start(system, node.database(), http);
-      Route routes =
-          Directives.concat(
-              HealthRoutes.forNode(system, journal, http).route(),
-              new ParticipantRoutes(system, http, ids).route(),
-              new MissionRoutes(system, http, ids).route(),
-              new BudgetRoutes(system, http).route());
+      ParticipantRoutes participants =
+          new ParticipantRoutes(system, http, registry, inboxStream, index, ids);
+      MissionRoutes missions = new MissionRoutes(system, http, coordinator, directory, ids);
+      BudgetRoutes budgetRoutes = new BudgetRoutes(system, http);
+      BacklogRoutes backlog = new BacklogRoutes(system, http);
+      Route api =
+          Directives.pathPrefix(
+              "api",
+              () ->
+                  Directives.pathPrefix(
+                      "v1",
+                      () ->
+                          Callers.caller(
+                              caller ->
+                                  Directives.concat(
+                                      missions.route(caller),
+                                      participants.route(caller),
+                                      backlog.route(caller),
+                                      budgetRoutes.route(caller)))));
+      Route routes = Directives.concat(HealthRoutes.forNode(system, journal, http).route(), api);
       ServerBinding binding =
           HttpServer.start(system, routes, http)
               .toCompletableFuture()

@@ -1,18 +1,17 @@
 package dev.muster.api.budgets;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.muster.api.http.ApiException;
-import dev.muster.runtime.budget.Amount;
+import dev.muster.config.money.Amount;
 import dev.muster.runtime.budget.Budget;
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The budget API's request and response bodies (snake_case on the wire). Amounts are decimal
- * numbers with at most six fraction digits (exact: the budget counts micro-units).
+ * The budget API's request and response bodies (snake_case on the wire). Amounts are exact decimals
+ * ({@link Amount}: from 0 to 999999999999.999999, at most six fraction digits).
  */
 final class BudgetApi {
   private BudgetApi() {}
@@ -31,36 +30,34 @@ final class BudgetApi {
     return text;
   }
 
-  record SetLimitRequest(@JsonProperty(required = true) BigDecimal limit) {
+  record SetLimitRequest(Amount limit) {
     Amount amount() {
       if (limit == null) {
         throw ApiException.invalid("missing required field 'limit'");
       }
-      try {
-        return Amount.of(limit);
-      } catch (IllegalArgumentException e) {
-        throw ApiException.invalid("limit: " + e.getMessage());
-      }
+      return limit;
     }
   }
 
   record BudgetResponse(
       String scope,
-      BigDecimal limit,
-      BigDecimal reserved,
-      BigDecimal committed,
-      BigDecimal overage,
-      BigDecimal remaining,
+      Optional<String> workspace,
+      Amount limit,
+      Amount reserved,
+      Amount committed,
+      Amount overage,
+      Amount remaining,
       List<LedgerLine> ledger) {
 
     static BudgetResponse of(Budget.Summary summary) {
       return new BudgetResponse(
           summary.scope(),
-          summary.limit().toDecimal(),
-          summary.reserved().toDecimal(),
-          summary.committed().toDecimal(),
-          summary.overage().toDecimal(),
-          summary.remaining().toDecimal(),
+          summary.workspace(),
+          summary.limit(),
+          summary.reserved(),
+          summary.committed(),
+          summary.overage(),
+          summary.remaining(),
           summary.ledger().stream().map(LedgerLine::of).toList());
     }
   }
@@ -71,8 +68,8 @@ final class BudgetApi {
       String kind,
       String key,
       String missionId,
-      BigDecimal amount,
-      BigDecimal overage,
+      Amount amount,
+      Amount overage,
       Instant at) {
 
     static LedgerLine of(Budget.LedgerEntry entry) {
@@ -81,8 +78,8 @@ final class BudgetApi {
           entry.kind().name().toLowerCase(Locale.ROOT),
           entry.key().isEmpty() ? null : entry.key(),
           entry.missionId().isEmpty() ? null : entry.missionId(),
-          entry.amount().toDecimal(),
-          entry.overage().isZero() ? null : entry.overage().toDecimal(),
+          entry.amount(),
+          entry.overage().isZero() ? null : entry.overage(),
           entry.at());
     }
   }

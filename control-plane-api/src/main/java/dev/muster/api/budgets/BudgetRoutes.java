@@ -6,7 +6,8 @@ import dev.muster.api.budgets.BudgetApi.BudgetResponse;
 import dev.muster.api.budgets.BudgetApi.SetLimitRequest;
 import dev.muster.api.http.HttpSettings;
 import dev.muster.api.http.JsonSupport;
-import dev.muster.runtime.budget.Amount;
+import dev.muster.config.Caller;
+import dev.muster.config.money.Amount;
 import dev.muster.runtime.budget.Budget;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -19,7 +20,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * Budgets: {@code PUT /api/v1/budgets/{scope} {"limit":100}} sets or raises the limit (lowering it
  * below what is committed and reserved answers 409), {@code GET /api/v1/budgets/{scope}} reads it
- * with its recent ledger (404 when no limit was ever set).
+ * with its recent ledger (404 when no limit was ever set, or when it belongs to a workspace the
+ * caller does not see).
  */
 public final class BudgetRoutes extends AllDirectives {
   private final ClusterSharding sharding;
@@ -30,38 +32,36 @@ public final class BudgetRoutes extends AllDirectives {
     this.settings = settings;
   }
 
-  public Route route() {
+  /** {@code budgets/{scope}}, under {@code /api/v1}. */
+  public Route route(Caller caller) {
     return pathPrefix(
-        "api",
+        "budgets",
         () ->
-            pathPrefix(
-                "v1",
-                () ->
-                    pathPrefix(
-                        "budgets",
-                        () ->
-                            path(
-                                segment(),
-                                scope ->
-                                    concat(
-                                        put(() -> setLimit(BudgetApi.scope(scope))),
-                                        get(() -> getBudget(BudgetApi.scope(scope))))))));
+            path(
+                segment(),
+                scope ->
+                    concat(
+                        put(() -> setLimit(BudgetApi.scope(scope), caller)),
+                        get(() -> getBudget(BudgetApi.scope(scope), caller)))));
   }
 
-  private Route setLimit(String scope) {
-    return entity(
-        JsonSupport.body(SetLimitRequest.class),
+  private Route setLimit(String scope, Caller caller) {
+    return JsonSupport.withBody(
+        SetLimitRequest.class,
         request -> {
           Amount limit = request.amount();
           return respond(
               budget(scope)
                   .askWithStatus(
-                      replyTo -> new Budget.SetLimit(limit, replyTo), settings.askTimeout()));
+                      replyTo -> new Budget.SetLimit(limit, caller, replyTo),
+                      settings.askTimeout()));
         });
   }
 
-  private Route getBudget(String scope) {
-    return respond(budget(scope).askWithStatus(Budget.Get::new, settings.askTimeout()));
+  private Route getBudget(String scope, Caller caller) {
+    return respond(
+        budget(scope)
+            .askWithStatus(replyTo -> new Budget.Get(caller, replyTo), settings.askTimeout()));
   }
 
   private Route respond(CompletionStage<Budget.Summary> reply) {

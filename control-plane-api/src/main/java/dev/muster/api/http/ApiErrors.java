@@ -8,7 +8,6 @@ import static org.apache.pekko.http.javadsl.server.Directives.withRequestTimeout
 
 import dev.muster.config.Rejection;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
@@ -36,8 +35,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.server.UnacceptedResponseContentTypeRejection;
 import org.apache.pekko.http.javadsl.server.UnsupportedRequestContentTypeRejection;
 import org.apache.pekko.http.javadsl.server.ValidationRejection;
+import org.apache.pekko.http.scaladsl.model.EntityStreamException;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
-import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,13 +45,13 @@ import org.slf4j.LoggerFactory;
  * The one error mapper of the API: every rejection, refusal and failure of a route becomes {@code
  * {"error":{"code":"...","message":"..."}}} with a stable code and the matching status.
  *
- * <p>Entities refuse commands with {@link Rejection#reply} ({@code StatusReply.error("code:
- * message")}); {@link #statusFor} maps the code. {@code inbox_full} answers 429 (back-pressure: the
- * same request may succeed once the participant has drained its inbox); {@code budget_exceeded}
- * answers 409 (retrying does not help until an operator raises the budget). An ask that timed out
- * answers 503 {@code unavailable}: the command may still be applied, so clients retry with the same
- * ids or Idempotency-Key. Any other exception answers 500 {@code internal_error} with a generic
- * message; its details stay in the server's log.
+ * <p>Entities refuse commands with a {@link Rejection} ({@link Rejection#reply}); {@link
+ * #statusFor} maps each of its codes to one status. {@code inbox_full} answers 429 (back-pressure:
+ * the same request may succeed once the participant has drained its inbox). An ask that timed out,
+ * or a refusal {@code unavailable}, answers 503: the command may still be applied, so clients retry
+ * with the same ids or Idempotency-Key. A body that cannot be read (a broken chunked encoding, a
+ * connection cut midway) answers 400. Any other exception answers 500 {@code internal_error} with a
+ * generic message; its details stay in the server's log.
  */
 public final class ApiErrors {
   public static final String INVALID_REQUEST = "invalid_request";
@@ -70,28 +70,6 @@ public final class ApiErrors {
 
   private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
 
-  private static final Map<String, StatusCode> STATUS_BY_CODE =
-      Map.ofEntries(
-          Map.entry(INVALID_REQUEST, StatusCodes.BAD_REQUEST),
-          Map.entry(MALFORMED_JSON, StatusCodes.BAD_REQUEST),
-          Map.entry(UNAUTHORIZED, StatusCodes.UNAUTHORIZED),
-          Map.entry(FORBIDDEN, StatusCodes.FORBIDDEN),
-          Map.entry(NOT_FOUND, StatusCodes.NOT_FOUND),
-          Map.entry("unknown_message", StatusCodes.NOT_FOUND),
-          Map.entry(METHOD_NOT_ALLOWED, StatusCodes.METHOD_NOT_ALLOWED),
-          Map.entry(NOT_ACCEPTABLE, StatusCodes.NOT_ACCEPTABLE),
-          Map.entry(CONFLICT, StatusCodes.CONFLICT),
-          Map.entry("stale_attempt", StatusCodes.CONFLICT),
-          Map.entry("illegal_transition", StatusCodes.CONFLICT),
-          Map.entry("already_resolved", StatusCodes.CONFLICT),
-          Map.entry("budget_exceeded", StatusCodes.CONFLICT),
-          Map.entry(PAYLOAD_TOO_LARGE, StatusCodes.CONTENT_TOO_LARGE),
-          Map.entry(UNSUPPORTED_MEDIA_TYPE, StatusCodes.UNSUPPORTED_MEDIA_TYPE),
-          Map.entry("inbox_full", StatusCodes.TOO_MANY_REQUESTS),
-          Map.entry(TOO_MANY_REQUESTS, StatusCodes.TOO_MANY_REQUESTS),
-          Map.entry(INTERNAL_ERROR, StatusCodes.INTERNAL_SERVER_ERROR),
-          Map.entry(UNAVAILABLE, StatusCodes.SERVICE_UNAVAILABLE));
-
   static final String TIMEOUT_MESSAGE =
       "the request did not complete in time; it may be retried (with the same ids or"
           + " Idempotency-Key)";
@@ -103,9 +81,17 @@ public final class ApiErrors {
 
   private ApiErrors() {}
 
-  /** The status an error code is answered with; 500 for a code the API does not know. */
-  public static StatusCode statusFor(String code) {
-    return STATUS_BY_CODE.getOrDefault(code, StatusCodes.INTERNAL_SERVER_ERROR);
+  /** The status an entity's refusal is answered with. */
+  public static StatusCode statusFor(Rejection.Code code) {
+    return switch (code) {
+      case INVALID_REQUEST -> StatusCodes.BAD_REQUEST;
+      case NOT_FOUND, UNKNOWN_MESSAGE -> StatusCodes.NOT_FOUND;
+      case FORBIDDEN -> StatusCodes.FORBIDDEN;
+      case CONFLICT, STALE_ATTEMPT, ILLEGAL_TRANSITION, ALREADY_RESOLVED -> StatusCodes.CONFLICT;
+      case INBOX_FULL -> StatusCodes.TOO_MANY_REQUESTS;
+      case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+      case INTERNAL_ERROR -> StatusCodes.INTERNAL_SERVER_ERROR;
+    };
   }
 
   /** {@code inner} with every rejection and exception answered as an error body. */
@@ -136,8 +122,8 @@ public final class ApiErrors {
     if (cause instanceof ApiException refusal) {
       return completeError(refusal);
     }
-    if (cause instanceof StatusReply.ErrorMessage refused) {
-      return refusedByEntity(Rejection.parse(String.valueOf(refused.getMessage())));
+    if (cause instanceof Rejection.Refusal refused) {
+      return refusedByEntity(refused.rejection());
     }
     if (cause instanceof TimeoutException) {
       return extractRequest(
@@ -150,6 +136,12 @@ public final class ApiErrors {
     if (cause instanceof EntityStreamSizeException tooLarge) {
       return tooLarge(tooLarge);
     }
+    if (cause instanceof EntityStreamException broken) {
+      return unreadable(broken.info().summary());
+    }
+    if (cause instanceof IllegalRequestException broken) {
+      return unreadable(broken.info().summary());
+    }
     return extractRequest(
         request -> {
           log.error("{} {} failed", request.method().value(), path(request), cause);
@@ -158,21 +150,7 @@ public final class ApiErrors {
   }
 
   private static Route refusedByEntity(Rejection rejection) {
-    StatusCode status = statusFor(rejection.code());
-    if (status.equals(StatusCodes.INTERNAL_SERVER_ERROR)) {
-      return extractRequest(
-          request -> {
-            log.error(
-                "{} {}: an entity refused with an error the API does not map: {}: {}",
-                request.method().value(),
-                path(request),
-                rejection.code(),
-                rejection.message());
-            return completeError(
-                StatusCodes.INTERNAL_SERVER_ERROR, INTERNAL_ERROR, INTERNAL_MESSAGE);
-          });
-    }
-    return completeError(status, rejection.code(), rejection.message());
+    return completeError(statusFor(rejection.code()), rejection.code().wire(), rejection.message());
   }
 
   private static Throwable unwrap(Throwable failure) {
@@ -252,6 +230,12 @@ public final class ApiErrors {
     }
     ApiException refusal = JsonSupport.clientError(cause);
     return refusal != null ? completeError(refusal) : failure(cause);
+  }
+
+  /** A body the server could not read: a broken chunked encoding, a connection cut midway. */
+  private static Route unreadable(String why) {
+    return completeError(
+        StatusCodes.BAD_REQUEST, INVALID_REQUEST, "the request body could not be read: " + why);
   }
 
   private static Route tooLarge(EntityStreamSizeException tooLarge) {

@@ -19,11 +19,6 @@ public final class ApiException extends RuntimeException {
     this.code = code;
   }
 
-  /** An error whose status follows from its code ({@link ApiErrors#statusFor}). */
-  public static ApiException of(String code, String message) {
-    return new ApiException(ApiErrors.statusFor(code), code, message);
-  }
-
   /** 400 {@code invalid_request}: the request is well-formed but its content is not acceptable. */
   public static ApiException invalid(String message) {
     return new ApiException(StatusCodes.BAD_REQUEST, ApiErrors.INVALID_REQUEST, message);
@@ -39,9 +34,15 @@ public final class ApiException extends RuntimeException {
     return new ApiException(StatusCodes.CONFLICT, ApiErrors.CONFLICT, message);
   }
 
+  /** 403 {@code forbidden}: the caller may not act there. */
+  public static ApiException forbidden(String message) {
+    return new ApiException(StatusCodes.FORBIDDEN, ApiErrors.FORBIDDEN, message);
+  }
+
   /** An entity's refusal ({@link Rejection}) as the API answers it. */
   public static ApiException of(Rejection rejection) {
-    return of(rejection.code(), rejection.message());
+    return new ApiException(
+        ApiErrors.statusFor(rejection.code()), rejection.code().wire(), rejection.message());
   }
 
   public StatusCode status() {

@@ -1,14 +1,18 @@
 package dev.muster.api.http;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import dev.muster.config.json.Json;
+import dev.muster.config.money.Amount;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.time.temporal.Temporal;
@@ -18,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
 import org.apache.pekko.http.javadsl.marshalling.Marshaller;
@@ -38,22 +40,21 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * JSON bodies in and out, with the one wire mapper ({@link Json#mapper()}: snake_case, unknown
- * fields rejected). A body that cannot be read is the client's fault: it is answered 400 {@code
- * malformed_json} (not JSON) or 400 {@code invalid_request} naming the field (unknown field, wrong
- * type, missing required field, a value the record's constructor refused) — never 500.
+ * fields and duplicate keys rejected, amounts exact). A body that cannot be read is the client's
+ * fault: it is answered 400 {@code malformed_json} (not JSON, a repeated key, content after the
+ * value) or 400 {@code invalid_request} naming the field (unknown field, wrong type, an amount out
+ * of range, a value the record's constructor refused, a body beyond the read limits, {@code null})
+ * — never 500. Jackson's failures are told apart by their type, never by their message.
  *
  * <pre>{@code
  * post(() -> withBody(SubmitMission.class, submit ->
  *     onSuccess(missions.submit(submit), created -> completeJson(StatusCodes.CREATED, created))))
  * }</pre>
  *
- * A record marks a required field with {@code @JsonProperty(required = true)}, or validates in its
- * compact constructor by throwing {@link ApiException} or {@link IllegalArgumentException}.
+ * A record checks its fields where it turns into a command (absent fields arrive as null), or in
+ * its compact constructor by throwing {@link ApiException} or {@link IllegalArgumentException}.
  */
 public final class JsonSupport {
-  private static final Pattern MISSING_CREATOR_PROPERTY =
-      Pattern.compile("Missing required creator property '([^']+)'");
-
   private JsonSupport() {}
 
   /**
@@ -76,8 +77,18 @@ public final class JsonSupport {
     if (bytes.isEmpty()) {
       throw ApiException.invalid("the request needs a JSON body");
     }
-    try {
-      return mapper().readerFor(type).readValue(bytes.toArrayUnsafe());
+    try (JsonParser parser = mapper().createParser(bytes.toArrayUnsafe())) {
+      T value = mapper().readerFor(type).readValue(parser);
+      if (value == null) {
+        throw ApiException.invalid("the request body must be a JSON object, not null");
+      }
+      if (parser.nextToken() != null) {
+        throw new ApiException(
+            StatusCodes.BAD_REQUEST,
+            ApiErrors.MALFORMED_JSON,
+            "the request body has content after its JSON value");
+      }
+      return value;
     } catch (IOException | RuntimeException e) {
       ApiException refusal = clientError(e);
       if (refusal == null) {
@@ -132,6 +143,15 @@ public final class JsonSupport {
     if (failure instanceof InvalidDefinitionException) {
       return null;
     }
+    if (failure instanceof StreamConstraintsException
+        || failure.getCause() instanceof StreamConstraintsException) {
+      return ApiException.invalid(
+          "the request body is beyond the API's limits: objects and arrays nested at most "
+              + Json.MAX_DEPTH
+              + " deep, numbers of at most "
+              + Json.MAX_NUMBER_LENGTH
+              + " digits");
+    }
     if (failure instanceof ValueInstantiationException refused) {
       return refusedByConstructor(refused);
     }
@@ -139,6 +159,10 @@ public final class JsonSupport {
       String path = path(unknown);
       return ApiException.invalid(
           "unknown field '" + (path.isEmpty() ? unknown.getPropertyName() : path) + "'");
+    }
+    if (failure instanceof InvalidFormatException bad && bad.getTargetType() == Amount.class) {
+      return ApiException.invalid(
+          "field '" + path(bad) + "' must be " + Amount.RULE + ", got " + bad.getValue());
     }
     if (failure instanceof MismatchedInputException mismatch) {
       return mismatch(mismatch);
@@ -188,26 +212,8 @@ public final class JsonSupport {
   }
 
   private static ApiException mismatch(MismatchedInputException mismatch) {
-    String message = String.valueOf(mismatch.getOriginalMessage());
     String path = path(mismatch);
-    Matcher missing = MISSING_CREATOR_PROPERTY.matcher(message);
-    if (missing.find()) {
-      String name = missing.group(1);
-      String field = path.isEmpty() ? name : path.endsWith(name) ? path : path + "." + name;
-      return ApiException.invalid("missing required field '" + field + "'");
-    }
-    if (message.startsWith("Trailing token")) {
-      return new ApiException(
-          StatusCodes.BAD_REQUEST,
-          ApiErrors.MALFORMED_JSON,
-          "the request body has content after its JSON value");
-    }
     String expected = expected(mismatch.getTargetType());
-    if (message.startsWith("Cannot map `null`") && !path.isEmpty()) {
-      // A primitive record component: absent and null are both refused
-      // (FAIL_ON_NULL_FOR_PRIMITIVES).
-      return ApiException.invalid("field '" + path + "' is required and must be " + expected);
-    }
     return ApiException.invalid(
         path.isEmpty()
             ? "the request body must be " + expected
@@ -234,6 +240,9 @@ public final class JsonSupport {
   private static String expected(Class<?> type) {
     if (type == null) {
       return "a valid value";
+    }
+    if (type == Amount.class) {
+      return Amount.RULE;
     }
     if (type == String.class || type == char.class || type == Character.class) {
       return "a string";

@@ -3,7 +3,9 @@ package dev.muster.api.missions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.muster.api.http.ApiException;
+import dev.muster.api.http.Fields;
 import dev.muster.config.json.Json;
+import dev.muster.config.money.Amount;
 import dev.muster.coordinator.directory.EscalationSummary;
 import dev.muster.coordinator.directory.MissionHistory;
 import dev.muster.coordinator.directory.MissionSummary;
@@ -14,7 +16,6 @@ import dev.muster.coordinator.model.MissionSpec;
 import dev.muster.coordinator.model.MissionSpec.ChildSpec;
 import dev.muster.coordinator.model.MissionSpec.JoinMode;
 import dev.muster.coordinator.model.MissionState;
-import dev.muster.coordinator.model.Requirements;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,9 +29,8 @@ import java.util.TreeSet;
 final class MissionApi {
   private MissionApi() {}
 
-  private static final int MAX_NAMES = 100;
-  private static final int MAX_TEXT = 1000;
   private static final int MAX_CHILDREN = 100;
+  private static final int MAX_PRIORITY = 1000;
   private static final int MAX_ATTEMPTS = 100;
   private static final long MAX_MILLIS = 7L * 24 * 3600 * 1000;
 
@@ -48,18 +48,19 @@ final class MissionApi {
       TimeoutsBody timeouts,
       SplitBody split,
       BudgetBody budget,
-      ApprovalPolicyBody approvalPolicy) {
+      ApprovalPolicyBody approvalPolicy,
+      Integer priority) {
 
     MissionSpec toSpec(CoordinatorSettings defaults) {
-      Set<String> roles = new TreeSet<>(names("required_roles", requiredRoles));
+      Set<String> roles = new TreeSet<>(Fields.names("required_roles", requiredRoles));
       if (requiredRole != null) {
-        roles.add(text("required_role", requiredRole, true));
+        roles.add(Fields.name("required_role", requiredRole));
       }
       return new MissionSpec(
-          text("workspace", workspace, true),
-          text("title", title, true),
+          Fields.name("workspace", workspace),
+          Fields.text("title", title, true),
           Optional.ofNullable(spec).map(SpecBody::toRef),
-          names("required_capabilities", requiredCapabilities),
+          Fields.names("required_capabilities", requiredCapabilities),
           roles,
           input == null ? NullNode.instance : input,
           retryPolicy == null ? defaults.defaultRetryPolicy() : retryPolicy.toPolicy(defaults),
@@ -67,14 +68,15 @@ final class MissionApi {
           Optional.ofNullable(split).map(SplitBody::toPlan),
           Optional.ofNullable(budget).map(BudgetBody::toRef),
           approvalPolicy != null && Boolean.TRUE.equals(approvalPolicy.required()),
-          Optional.empty());
+          Optional.empty(),
+          checkedPriority("priority", priority).orElse(0));
     }
   }
 
   record SpecBody(String specId, String specVersion) {
     MissionSpec.SpecRef toRef() {
       return new MissionSpec.SpecRef(
-          text("spec.spec_id", specId, true), text("spec.spec_version", specVersion, true));
+          Fields.name("spec.spec_id", specId), Fields.name("spec.spec_version", specVersion));
     }
   }
 
@@ -100,17 +102,20 @@ final class MissionApi {
           millis("retry_policy.initial_backoff_ms", initialBackoffMs, d.initialBackoffMs(), true),
           m,
           millis("retry_policy.max_backoff_ms", maxBackoffMs, d.maxBackoffMs(), true),
-          names("retry_policy.retryable_error_kinds", retryableErrorKinds));
+          Fields.names("retry_policy.retryable_error_kinds", retryableErrorKinds));
     }
   }
 
-  record TimeoutsBody(Long scheduleToStartMs, Long startToCloseMs, Long heartbeatMs) {
+  record TimeoutsBody(
+      Long scheduleToStartMs, Long startToCloseMs, Long heartbeatMs, Long maxQueueMs) {
     MissionSpec.Timeouts toTimeouts(CoordinatorSettings defaults) {
       MissionSpec.Timeouts d = defaults.defaultTimeouts();
       return new MissionSpec.Timeouts(
           millis("timeouts.schedule_to_start_ms", scheduleToStartMs, d.scheduleToStartMs(), false),
           millis("timeouts.start_to_close_ms", startToCloseMs, d.startToCloseMs(), false),
-          millis("timeouts.heartbeat_ms", heartbeatMs, d.heartbeatMs(), false));
+          millis("timeouts.heartbeat_ms", heartbeatMs, d.heartbeatMs(), false),
+          Optional.ofNullable(maxQueueMs)
+              .map(ms -> millis("timeouts.max_queue_ms", ms, ms, false)));
     }
   }
 
@@ -143,39 +148,38 @@ final class MissionApi {
   }
 
   record ChildBody(
-      String title, List<String> requiredCapabilities, List<String> requiredRoles, JsonNode input) {
+      String title,
+      List<String> requiredCapabilities,
+      List<String> requiredRoles,
+      JsonNode input,
+      Integer priority) {
     ChildSpec toSpec(String at) {
       return new ChildSpec(
-          text(at + "title", title, true),
-          names(at + "required_capabilities", requiredCapabilities),
-          names(at + "required_roles", requiredRoles),
-          input == null ? NullNode.instance : input);
+          Fields.text(at + "title", title, true),
+          Fields.names(at + "required_capabilities", requiredCapabilities),
+          Fields.names(at + "required_roles", requiredRoles),
+          input == null ? NullNode.instance : input,
+          checkedPriority(at + "priority", priority));
     }
   }
 
-  record BudgetBody(String scope, Double estimate) {
+  /** {@code estimate} is reserved on the budget {@code scope} for each attempt. */
+  record BudgetBody(String scope, Amount estimate) {
     MissionSpec.BudgetRef toRef() {
-      if (estimate == null || estimate <= 0 || estimate.isNaN() || estimate.isInfinite()) {
+      if (estimate == null || estimate.isZero()) {
         throw ApiException.invalid(
-            "budget.estimate must be a number above 0 (it is reserved for each attempt)");
+            "budget.estimate must be above 0 (it is reserved for each attempt): " + Amount.RULE);
       }
-      double e = estimate;
-      return new MissionSpec.BudgetRef(text("budget.scope", scope, true), e);
+      return new MissionSpec.BudgetRef(Fields.name("budget.scope", scope), estimate);
     }
   }
 
   record ApprovalPolicyBody(Boolean required) {}
 
-  record Usage(Double cost) {
-    static Optional<Double> cost(Usage usage) {
-      if (usage == null || usage.cost() == null) {
-        return Optional.empty();
-      }
-      double c = usage.cost();
-      if (c < 0 || Double.isNaN(c) || Double.isInfinite(c)) {
-        throw ApiException.invalid("usage.cost must be a number of at least 0");
-      }
-      return Optional.of(c);
+  /** What an attempt has used so far (a heartbeat) or in all (complete, fail). */
+  record Usage(Amount cost) {
+    static Optional<Amount> cost(Usage usage) {
+      return usage == null ? Optional.empty() : Optional.ofNullable(usage.cost());
     }
   }
 
@@ -191,7 +195,7 @@ final class MissionApi {
     }
   }
 
-  record CompleteRequest(JsonNode result, Usage usage, JsonNode outputs) {
+  record CompleteRequest(JsonNode result, Usage usage) {
     JsonNode resultOrNull() {
       return result == null ? NullNode.instance : result;
     }
@@ -217,36 +221,37 @@ final class MissionApi {
         }
       }
       return new Attempt.Failure(
-          text("reason", reason, true),
+          Fields.text("reason", reason, true),
           Boolean.TRUE.equals(retryable),
-          Optional.ofNullable(errorKind).map(k -> text("error_kind", k, true)),
+          Fields.optionalName("error_kind", errorKind),
           cleanup,
-          Optional.ofNullable(recoveryAction).map(a -> text("recovery_action", a, true)));
+          Optional.ofNullable(recoveryAction).map(a -> Fields.text("recovery_action", a, true)));
     }
   }
 
   record DeclineRequest(String reason) {}
 
+  /** Whom the attempt goes to next: what it does not name stays as the mission requires. */
   record HandoffRequest(
       String targetRole, List<String> targetCapabilities, String targetParticipantId, String note) {
-    Requirements toRequirements(MissionState current) {
+    HandoffRequest {
       if (targetRole == null && targetCapabilities == null && targetParticipantId == null) {
         throw ApiException.invalid(
             "a handoff names target_role, target_capabilities or target_participant_id");
       }
-      Set<String> roles =
-          targetRole == null
-              ? current.requirements().roles()
-              : Set.of(text("target_role", targetRole, true));
-      Set<String> capabilities =
-          targetCapabilities == null
-              ? current.requirements().capabilities()
-              : names("target_capabilities", targetCapabilities);
-      return new Requirements(
-          capabilities,
-          roles,
-          Optional.ofNullable(targetParticipantId)
-              .map(p -> text("target_participant_id", p, true)));
+    }
+
+    Optional<String> role() {
+      return Fields.optionalName("target_role", targetRole);
+    }
+
+    Optional<Set<String>> capabilities() {
+      return Optional.ofNullable(targetCapabilities)
+          .map(c -> Fields.names("target_capabilities", c));
+    }
+
+    Optional<String> participant() {
+      return Fields.optionalName("target_participant_id", targetParticipantId);
     }
   }
 
@@ -257,7 +262,7 @@ final class MissionApi {
   record ResolveRequest(String action, String participantId, String note) {
     Escalation.Action checkedAction() {
       try {
-        return Escalation.Action.ofWire(text("action", action, true));
+        return Escalation.Action.ofWire(Fields.name("action", action));
       } catch (IllegalArgumentException e) {
         throw ApiException.invalid(e.getMessage());
       }
@@ -280,6 +285,7 @@ final class MissionApi {
       Optional<SplitResponse> split,
       Optional<MissionSpec.BudgetRef> budget,
       boolean approvalRequired,
+      int priority,
       Optional<MissionState.Approval> approval,
       Optional<String> parentId,
       List<String> children,
@@ -307,6 +313,7 @@ final class MissionApi {
           s.split().map(p -> new SplitResponse(p.join().wire(), p.children().size())),
           s.budget(),
           s.approvalRequired(),
+          s.priority(),
           m.approval(),
           s.parentId(),
           m.children().stream().map(MissionState.Child::id).toList(),
@@ -467,31 +474,12 @@ final class MissionApi {
 
   // Checks
 
-  static String text(String field, String value, boolean required) {
-    if (value == null || value.isBlank()) {
-      if (required) {
-        throw ApiException.invalid(field + " is required");
-      }
-      return "";
+  private static Optional<Integer> checkedPriority(String field, Integer value) {
+    if (value != null && (value < -MAX_PRIORITY || value > MAX_PRIORITY)) {
+      throw ApiException.invalid(
+          field + " must be between -" + MAX_PRIORITY + " and " + MAX_PRIORITY + ", got " + value);
     }
-    if (value.length() > MAX_TEXT) {
-      throw ApiException.invalid(field + " is longer than " + MAX_TEXT + " characters");
-    }
-    return value;
-  }
-
-  static Set<String> names(String field, List<String> values) {
-    if (values == null) {
-      return Set.of();
-    }
-    if (values.size() > MAX_NAMES) {
-      throw ApiException.invalid(field + " has more than " + MAX_NAMES + " entries");
-    }
-    Set<String> names = new TreeSet<>();
-    for (String value : values) {
-      names.add(text(field + " entries", value, true));
-    }
-    return names;
+    return Optional.ofNullable(value);
   }
 
   private static long millis(String field, Long value, long fallback, boolean zeroAllowed) {

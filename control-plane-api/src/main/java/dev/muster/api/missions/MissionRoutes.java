@@ -4,7 +4,9 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.integerSegment;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import dev.muster.api.http.ApiException;
-import dev.muster.api.http.CallerHeaders;
+import dev.muster.api.http.Callers;
+import dev.muster.api.http.Cursor;
+import dev.muster.api.http.Fields;
 import dev.muster.api.http.HttpSettings;
 import dev.muster.api.http.JsonSupport;
 import dev.muster.api.http.QueryParams;
@@ -25,6 +27,7 @@ import dev.muster.api.missions.MissionApi.ResolveRequest;
 import dev.muster.api.missions.MissionApi.SubmitRequest;
 import dev.muster.api.missions.MissionApi.Usage;
 import dev.muster.api.missions.MissionApi.WorkerAnswer;
+import dev.muster.config.Caller;
 import dev.muster.config.ids.IdGenerator;
 import dev.muster.coordinator.directory.MissionDirectory;
 import dev.muster.coordinator.directory.MissionHistory;
@@ -48,11 +51,10 @@ import org.apache.pekko.pattern.StatusReply;
 
 /**
  * Missions: submit, read, list, replay; the worker's side of an attempt (heartbeat, complete, fail,
- * decline, hand off); the operator's (cancel, approve, resolve escalations).
- *
- * <p>Until tokens carry identity, the acting person is taken from {@code X-Muster-Actor} and a
- * caller may confine itself to a workspace with {@code X-Muster-Workspace}: a mission of another
- * workspace is then answered 404, exactly like one that does not exist.
+ * decline, hand off); the operator's (cancel, approve, resolve escalations). Each route turns the
+ * request into one command to the mission, made on behalf of the request's {@link Caller}, and its
+ * answer into JSON; the mission decides everything else (which includes answering 404 to a caller
+ * of another workspace).
  */
 public final class MissionRoutes extends AllDirectives {
 
@@ -60,53 +62,39 @@ public final class MissionRoutes extends AllDirectives {
   private final ClusterSharding sharding;
   private final HttpSettings settings;
   private final CoordinatorSettings coordinator;
+  private final MissionDirectory directory;
   private final QueryParams params;
   private final IdGenerator ids;
 
-  public MissionRoutes(ActorSystem<?> system, HttpSettings settings, IdGenerator ids) {
+  public MissionRoutes(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      CoordinatorSettings coordinator,
+      MissionDirectory directory,
+      IdGenerator ids) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.settings = settings;
-    this.coordinator = CoordinatorSettings.from(system.settings().config());
+    this.coordinator = coordinator;
+    this.directory = directory;
     this.params = new QueryParams(settings);
     this.ids = ids;
   }
 
-  public Route route() {
-    return pathPrefix(
-        "api",
-        () ->
-            pathPrefix(
-                "v1",
-                () ->
-                    optionalHeaderValueByName(
-                        CallerHeaders.WORKSPACE,
-                        workspace ->
-                            optionalHeaderValueByName(
-                                CallerHeaders.ACTOR,
-                                actor ->
-                                    concat(
-                                        pathPrefix(
-                                            "missions",
-                                            () ->
-                                                missions(
-                                                    workspace,
-                                                    actor.orElse(CallerHeaders.DEFAULT_ACTOR))),
-                                        pathPrefix(
-                                            "escalations",
-                                            () ->
-                                                escalations(
-                                                    workspace,
-                                                    actor.orElse(
-                                                        CallerHeaders.DEFAULT_ACTOR))))))));
+  /** {@code missions/...} and {@code escalations/...}, under {@code /api/v1}. */
+  public Route route(Caller caller) {
+    return concat(
+        pathPrefix("missions", () -> missions(caller)),
+        pathPrefix("escalations", () -> escalations(caller)));
   }
 
-  private Route missions(Optional<String> workspace, String actor) {
+  private Route missions(Caller caller) {
     return concat(
-        pathEndOrSingleSlash(
-            () -> concat(post(() -> submit(workspace)), get(() -> list(workspace)))),
-        path(segment(), id -> get(() -> respond(StatusCodes.OK, visible(id, workspace)))),
-        path(segment().slash("history"), id -> get(() -> history(id, workspace))),
+        pathEndOrSingleSlash(() -> concat(post(() -> submit(caller)), get(() -> list(caller)))),
+        path(
+            segment(),
+            id -> get(() -> respond(StatusCodes.OK, ask(id, r -> new Mission.Get(caller, r))))),
+        path(segment().slash("history"), id -> get(() -> history(id, caller))),
         path(
             segment().slash("cancel"),
             id ->
@@ -117,11 +105,10 @@ public final class MissionRoutes extends AllDirectives {
                             body ->
                                 command(
                                     id,
-                                    workspace,
                                     r ->
                                         new Mission.Cancel(
-                                            MissionApi.text("reason", body.reason(), false),
-                                            actor,
+                                            Fields.text("reason", body.reason(), false),
+                                            caller,
                                             r))))),
         path(
             segment().slash("approval"),
@@ -136,21 +123,20 @@ public final class MissionRoutes extends AllDirectives {
                               }
                               return command(
                                   id,
-                                  workspace,
                                   r ->
                                       new Mission.Approve(
                                           body.granted(),
-                                          MissionApi.text("note", body.note(), false),
-                                          actor,
+                                          Fields.text("note", body.note(), false),
+                                          caller,
                                           r));
                             }))),
         pathPrefix(
             segment().slash("attempts").slash(integerSegment()),
-            (id, n) -> attempt(id, n, workspace)));
+            (id, n) -> attempt(id, n, caller)));
   }
 
   /** The worker's side of attempt {@code n}. */
-  private Route attempt(String id, int n, Optional<String> workspace) {
+  private Route attempt(String id, int n, Caller caller) {
     return post(
         () ->
             concat(
@@ -163,10 +149,13 @@ public final class MissionRoutes extends AllDirectives {
                                 workerCommand(
                                     id,
                                     n,
-                                    workspace,
                                     r ->
                                         new Mission.Heartbeat(
-                                            n, b.checkedProgress(), Usage.cost(b.usage()), r)))),
+                                            n,
+                                            b.checkedProgress(),
+                                            Usage.cost(b.usage()),
+                                            caller,
+                                            r)))),
                 path(
                     "complete",
                     () ->
@@ -176,10 +165,13 @@ public final class MissionRoutes extends AllDirectives {
                                 workerCommand(
                                     id,
                                     n,
-                                    workspace,
                                     r ->
                                         new Mission.CompleteAttempt(
-                                            n, b.resultOrNull(), Usage.cost(b.usage()), r)))),
+                                            n,
+                                            b.resultOrNull(),
+                                            Usage.cost(b.usage()),
+                                            caller,
+                                            r)))),
                 path(
                     "fail",
                     () ->
@@ -189,10 +181,9 @@ public final class MissionRoutes extends AllDirectives {
                                 workerCommand(
                                     id,
                                     n,
-                                    workspace,
                                     r ->
                                         new Mission.FailAttempt(
-                                            n, b.toFailure(), Usage.cost(b.usage()), r)))),
+                                            n, b.toFailure(), Usage.cost(b.usage()), caller, r)))),
                 path(
                     "decline",
                     () ->
@@ -202,34 +193,33 @@ public final class MissionRoutes extends AllDirectives {
                                 workerCommand(
                                     id,
                                     n,
-                                    workspace,
                                     r ->
                                         new Mission.DeclineOffer(
-                                            n, MissionApi.text("reason", b.reason(), false), r)))),
+                                            n,
+                                            Fields.text("reason", b.reason(), false),
+                                            caller,
+                                            r)))),
                 path(
                     "handoff",
                     () ->
                         JsonSupport.withBody(
                             HandoffRequest.class,
-                            b -> answerWorker(n, handOff(id, n, b, workspace))))));
+                            b ->
+                                workerCommand(
+                                    id,
+                                    n,
+                                    r ->
+                                        new Mission.HandOff(
+                                            n,
+                                            b.role(),
+                                            b.capabilities(),
+                                            b.participant(),
+                                            Fields.text("note", b.note(), false),
+                                            caller,
+                                            r))))));
   }
 
-  private CompletionStage<MissionState> handOff(
-      String id, int n, HandoffRequest body, Optional<String> workspace) {
-    return visible(id, workspace)
-        .thenCompose(
-            current ->
-                ask(
-                    id,
-                    r ->
-                        new Mission.HandOff(
-                            n,
-                            body.toRequirements(current),
-                            MissionApi.text("note", body.note(), false),
-                            r)));
-  }
-
-  private Route submit(Optional<String> workspace) {
+  private Route submit(Caller caller) {
     return JsonSupport.withBody(
         SubmitRequest.class,
         request ->
@@ -237,105 +227,71 @@ public final class MissionRoutes extends AllDirectives {
                 "Idempotency-Key",
                 key -> {
                   MissionSpec spec = request.toSpec(coordinator);
-                  if (workspace.filter(w -> !w.equals(spec.workspace())).isPresent()) {
-                    throw ApiException.invalid(
-                        "workspace " + spec.workspace() + " is not the caller's workspace");
-                  }
                   String id =
-                      key.map(k -> IdGenerator.forKey("m", "mission", spec.workspace(), k))
+                      key.map(
+                              k ->
+                                  IdGenerator.forKey(
+                                      "m",
+                                      "mission",
+                                      spec.workspace(),
+                                      Fields.name("Idempotency-Key", k)))
                           .orElseGet(() -> ids.next("m"));
-                  return respond(StatusCodes.CREATED, ask(id, r -> new Mission.Submit(spec, r)));
+                  return respond(
+                      StatusCodes.CREATED, ask(id, r -> new Mission.Submit(spec, caller, r)));
                 }));
   }
 
-  private Route list(Optional<String> workspace) {
-    return parameterOptional(
-        "workspace",
-        ws ->
-            parameterOptional(
-                "state",
-                state ->
-                    parameterOptional(
-                        "parent",
-                        parent ->
-                            parameterOptional(
-                                "participant",
-                                participant ->
-                                    parameterOptional(
-                                        "spec",
-                                        spec ->
-                                            parameterOptional(
-                                                "cursor",
-                                                cursor ->
-                                                    parameterOptional(
-                                                        "limit",
-                                                        limit -> {
-                                                          var filter =
-                                                              new MissionDirectory.Filter(
-                                                                  scope(workspace, ws),
-                                                                  state.map(MissionRoutes::phase),
-                                                                  parent,
-                                                                  participant,
-                                                                  spec);
-                                                          var page =
-                                                              MissionDirectory.get(system)
-                                                                  .missions(
-                                                                      filter,
-                                                                      cursor.map(
-                                                                          MissionRoutes::cursor),
-                                                                      params.limit(limit));
-                                                          return JsonSupport.completeOk(
-                                                              new MissionListResponse(
-                                                                  page.items().stream()
-                                                                      .map(
-                                                                          MissionSummaryResponse
-                                                                              ::of)
-                                                                      .toList(),
-                                                                  page.nextCursor()));
-                                                        })))))));
+  private Route list(Caller caller) {
+    return parameterMap(
+        query -> {
+          var filter =
+              new MissionDirectory.Filter(
+                  Callers.listScope(caller, nonBlank(query.get("workspace"))),
+                  nonBlank(query.get("state")).map(MissionRoutes::phase),
+                  nonBlank(query.get("parent")),
+                  nonBlank(query.get("participant")),
+                  nonBlank(query.get("spec")));
+          var page =
+              directory.missions(
+                  filter,
+                  Cursor.decode(Optional.ofNullable(query.get("cursor"))),
+                  params.limit(Optional.ofNullable(query.get("limit"))));
+          return JsonSupport.completeOk(
+              new MissionListResponse(
+                  page.items().stream().map(MissionSummaryResponse::of).toList(),
+                  Cursor.encode(page.continueAfter())));
+        });
   }
 
-  private Route history(String id, Optional<String> workspace) {
+  private Route history(String id, Caller caller) {
     CompletionStage<HistoryResponse> history =
-        visible(id, workspace)
-            .thenCompose(state -> MissionHistory.read(system, id))
+        ask(id, r -> new Mission.Get(caller, r))
+            .thenCompose(state -> MissionHistory.read(system, state.id()))
             .thenApply(entries -> HistoryResponse.of(id, entries));
     return onSuccess(history, JsonSupport::completeOk);
   }
 
-  private Route escalations(Optional<String> workspace, String actor) {
+  private Route escalations(Caller caller) {
     return concat(
         pathEndOrSingleSlash(
             () ->
                 get(
                     () ->
-                        parameterOptional(
-                            "workspace",
-                            ws ->
-                                parameterOptional(
-                                    "state",
-                                    state ->
-                                        parameterOptional(
-                                            "cursor",
-                                            cursor ->
-                                                parameterOptional(
-                                                    "limit",
-                                                    limit -> {
-                                                      var page =
-                                                          MissionDirectory.get(system)
-                                                              .escalations(
-                                                                  scope(workspace, ws),
-                                                                  openness(state),
-                                                                  cursor.map(MissionRoutes::cursor),
-                                                                  params.limit(limit));
-                                                      return JsonSupport.completeOk(
-                                                          new EscalationListResponse(
-                                                              page.items().stream()
-                                                                  .map(
-                                                                      EscalationSummaryResponse::of)
-                                                                  .toList(),
-                                                              page.nextCursor()));
-                                                    })))))),
+                        parameterMap(
+                            query -> {
+                              var page =
+                                  directory.escalations(
+                                      Callers.listScope(caller, nonBlank(query.get("workspace"))),
+                                      openness(nonBlank(query.get("state"))),
+                                      Cursor.decode(Optional.ofNullable(query.get("cursor"))),
+                                      params.limit(Optional.ofNullable(query.get("limit"))));
+                              return JsonSupport.completeOk(
+                                  new EscalationListResponse(
+                                      page.items().stream()
+                                          .map(EscalationSummaryResponse::of)
+                                          .toList(),
+                                      Cursor.encode(page.continueAfter())));
+                            }))),
         path(
             segment().slash("resolve"),
             escalationId ->
@@ -345,21 +301,20 @@ public final class MissionRoutes extends AllDirectives {
                             ResolveRequest.class,
                             body -> {
                               Escalation.Action action = body.checkedAction();
-                              if (action == Escalation.Action.REASSIGN
-                                  && (body.participantId() == null
-                                      || body.participantId().isBlank())) {
+                              Optional<String> participant =
+                                  Fields.optionalName("participant_id", body.participantId());
+                              if (action == Escalation.Action.REASSIGN && participant.isEmpty()) {
                                 throw ApiException.invalid("reassign needs participant_id");
                               }
                               return command(
                                   missionOf(escalationId),
-                                  workspace,
                                   r ->
                                       new Mission.ResolveEscalation(
                                           escalationId,
                                           action,
-                                          Optional.ofNullable(body.participantId()),
-                                          MissionApi.text("note", body.note(), false),
-                                          actor,
+                                          participant,
+                                          Fields.text("note", body.note(), false),
+                                          caller,
                                           r));
                             }))));
   }
@@ -375,52 +330,22 @@ public final class MissionRoutes extends AllDirectives {
 
   // Asking the mission
 
-  /** Sends a command (an operator's): answered with the whole mission. */
+  /** An operator's command: answered with the whole mission. */
   private Route command(
-      String id,
-      Optional<String> workspace,
-      Function<ActorRef<StatusReply<MissionState>>, Mission.Command> command) {
-    return respond(StatusCodes.OK, askVisible(id, workspace, command));
+      String id, Function<ActorRef<StatusReply<MissionState>>, Mission.Command> command) {
+    return respond(StatusCodes.OK, ask(id, command));
   }
 
   /** A worker's call about attempt {@code n}: answered with the compact {@link WorkerAnswer}. */
   private Route workerCommand(
-      String id,
-      int n,
-      Optional<String> workspace,
-      Function<ActorRef<StatusReply<MissionState>>, Mission.Command> command) {
-    return answerWorker(n, askVisible(id, workspace, command));
-  }
-
-  /** Sends a command, first checking the caller may see the mission when it named a workspace. */
-  private CompletionStage<MissionState> askVisible(
-      String id,
-      Optional<String> workspace,
-      Function<ActorRef<StatusReply<MissionState>>, Mission.Command> command) {
-    return workspace.isEmpty()
-        ? ask(id, command)
-        : visible(id, workspace).thenCompose(state -> ask(id, command));
-  }
-
-  private Route answerWorker(int n, CompletionStage<MissionState> reply) {
-    return onSuccess(reply, state -> JsonSupport.completeOk(WorkerAnswer.of(state, n)));
-  }
-
-  private CompletionStage<MissionState> visible(String id, Optional<String> workspace) {
-    return ask(id, Mission.Get::new)
-        .thenApply(
-            state -> {
-              if (workspace.filter(w -> !w.equals(state.spec().workspace())).isPresent()) {
-                throw ApiException.notFound("mission " + id + " does not exist");
-              }
-              return state;
-            });
+      String id, int n, Function<ActorRef<StatusReply<MissionState>>, Mission.Command> command) {
+    return onSuccess(ask(id, command), state -> JsonSupport.completeOk(WorkerAnswer.of(state, n)));
   }
 
   private CompletionStage<MissionState> ask(
       String id, Function<ActorRef<StatusReply<MissionState>>, Mission.Command> command) {
     return sharding
-        .entityRefFor(Mission.ENTITY_TYPE_KEY, id)
+        .entityRefFor(Mission.ENTITY_TYPE_KEY, Fields.id("the mission", id))
         .askWithStatus(command::apply, settings.askTimeout());
   }
 
@@ -430,12 +355,8 @@ public final class MissionRoutes extends AllDirectives {
 
   // Query parameters
 
-  /** The caller's own workspace wins; naming another one is refused. */
-  private static Optional<String> scope(Optional<String> caller, Optional<String> asked) {
-    if (caller.isPresent() && asked.filter(a -> !a.equals(caller.get())).isPresent()) {
-      throw ApiException.invalid("workspace " + asked.get() + " is not the caller's workspace");
-    }
-    return caller.or(() -> asked);
+  private static Optional<String> nonBlank(String value) {
+    return Optional.ofNullable(value).filter(v -> !v.isBlank());
   }
 
   private static Phase phase(String text) {
@@ -453,13 +374,5 @@ public final class MissionRoutes extends AllDirectives {
       case "all" -> Optional.empty();
       default -> throw ApiException.invalid("state must be open, resolved or all");
     };
-  }
-
-  private static String cursor(String text) {
-    try {
-      return MissionDirectory.decode(text);
-    } catch (IllegalArgumentException e) {
-      throw ApiException.invalid("cursor is not one this API gave out");
-    }
   }
 }

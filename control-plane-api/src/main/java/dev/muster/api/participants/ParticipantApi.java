@@ -3,11 +3,15 @@ package dev.muster.api.participants;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.muster.api.http.ApiException;
+import dev.muster.api.http.Fields;
 import dev.muster.registry.inbox.Inbox;
-import dev.muster.registry.participant.Participant;
-import dev.muster.registry.participant.Participant.CapabilityManifest;
-import dev.muster.registry.participant.Participant.Changes;
-import dev.muster.registry.participant.Participant.Escalation;
+import dev.muster.registry.participant.CapabilityManifest;
+import dev.muster.registry.participant.Changes;
+import dev.muster.registry.participant.EscalationPosture;
+import dev.muster.registry.participant.Kind;
+import dev.muster.registry.participant.Registration;
+import dev.muster.registry.participant.Status;
+import dev.muster.registry.participant.View;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -19,11 +23,8 @@ import java.util.TreeSet;
 final class ParticipantApi {
   private ParticipantApi() {}
 
-  private static final int MAX_NAMES = 100;
-  private static final int MAX_NAME_LENGTH = 200;
   private static final int MAX_CONCURRENT_ATTEMPTS = 10_000;
   private static final int MAX_ESCALATION_ATTEMPTS = 1_000;
-  private static final int MAX_REASON_LENGTH = 2_000;
 
   /**
    * A registration. {@code max_concurrent_attempts} may be given at the top (as in the first
@@ -41,8 +42,8 @@ final class ParticipantApi {
       EscalationBody escalation,
       ManifestBody capabilityManifest) {
 
-    Participant.Registration toRegistration(int defaultMaxConcurrentAttempts) {
-      String ws = requireName("workspace", workspace);
+    Registration toRegistration(int defaultMaxConcurrentAttempts) {
+      String ws = Fields.name("workspace", workspace);
       int max =
           maxConcurrent(
               agreedMaxConcurrentAttempts(maxConcurrentAttempts, boundaries)
@@ -50,18 +51,18 @@ final class ParticipantApi {
       CapabilityManifest manifest =
           capabilityManifest == null ? CapabilityManifest.NONE : capabilityManifest.toManifest();
       Set<String> declared =
-          capabilities == null ? manifest.names() : names("capabilities", capabilities);
+          capabilities == null ? manifest.names() : Fields.names("capabilities", capabilities);
       Optional<BoundariesBody> bounds = Optional.ofNullable(boundaries);
-      return new Participant.Registration(
+      return new Registration(
           ws,
           parseKind(kind),
-          names("roles", roles),
+          Fields.names("roles", roles),
           declared,
           max,
-          names("grants", grants),
-          bounds.flatMap(b -> optionalName("boundaries.budget_scope", b.budgetScope())),
-          bounds.flatMap(b -> optionalName("boundaries.trust_zone", b.trustZone())),
-          escalation == null ? Escalation.NONE : escalation.toEscalation(),
+          Fields.names("grants", grants),
+          bounds.flatMap(b -> Fields.optionalName("boundaries.budget_scope", b.budgetScope())),
+          bounds.flatMap(b -> Fields.optionalName("boundaries.trust_zone", b.trustZone())),
+          escalation == null ? EscalationPosture.NONE : escalation.toEscalation(),
           manifest);
     }
   }
@@ -79,13 +80,13 @@ final class ParticipantApi {
     Changes toChanges() {
       Changes changes = Changes.NONE;
       if (roles != null) {
-        changes = changes.withRoles(names("roles", roles));
+        changes = changes.withRoles(Fields.names("roles", roles));
       }
       if (capabilities != null) {
-        changes = changes.withCapabilities(names("capabilities", capabilities));
+        changes = changes.withCapabilities(Fields.names("capabilities", capabilities));
       }
       if (grants != null) {
-        changes = changes.withGrants(names("grants", grants));
+        changes = changes.withGrants(Fields.names("grants", grants));
       }
       Optional<Integer> max = agreedMaxConcurrentAttempts(maxConcurrentAttempts, boundaries);
       if (max.isPresent()) {
@@ -94,8 +95,10 @@ final class ParticipantApi {
       if (boundaries != null) {
         changes =
             changes
-                .withBudgetScope(optionalName("boundaries.budget_scope", boundaries.budgetScope()))
-                .withTrustZone(optionalName("boundaries.trust_zone", boundaries.trustZone()));
+                .withBudgetScope(
+                    Fields.optionalName("boundaries.budget_scope", boundaries.budgetScope()))
+                .withTrustZone(
+                    Fields.optionalName("boundaries.trust_zone", boundaries.trustZone()));
       }
       if (escalation != null) {
         changes = changes.withEscalation(escalation.toEscalation());
@@ -114,35 +117,29 @@ final class ParticipantApi {
 
   /** {@code after_attempts} defaults to 1 when {@code escalate_to} is given. */
   record EscalationBody(String escalateTo, Integer afterAttempts) {
-    Escalation toEscalation() {
-      Optional<String> to = optionalName("escalation.escalate_to", escalateTo);
+    EscalationPosture toEscalation() {
+      Optional<String> to = Fields.optionalName("escalation.escalate_to", escalateTo);
       int after = afterAttempts == null ? (to.isPresent() ? 1 : 0) : afterAttempts;
       if (after < 0 || after > MAX_ESCALATION_ATTEMPTS) {
         throw ApiException.invalid(
             "escalation.after_attempts must be between 1 and " + MAX_ESCALATION_ATTEMPTS);
       }
-      return new Escalation(to, after);
+      return new EscalationPosture(to, after);
     }
   }
 
   record ManifestBody(String executionMode, String trustZone, List<String> capabilities) {
     CapabilityManifest toManifest() {
       return new CapabilityManifest(
-          optionalName("capability_manifest.execution_mode", executionMode),
-          optionalName("capability_manifest.trust_zone", trustZone),
-          names("capability_manifest.capabilities", capabilities));
+          Fields.optionalName("capability_manifest.execution_mode", executionMode),
+          Fields.optionalName("capability_manifest.trust_zone", trustZone),
+          Fields.names("capability_manifest.capabilities", capabilities));
     }
   }
 
   record StandDownRequest(String reason) {
     String checkedReason() {
-      if (reason == null || reason.isBlank()) {
-        throw ApiException.invalid("reason is required");
-      }
-      if (reason.length() > MAX_REASON_LENGTH) {
-        throw ApiException.invalid("reason is longer than " + MAX_REASON_LENGTH + " characters");
-      }
-      return reason;
+      return Fields.text("reason", reason, true);
     }
   }
 
@@ -159,17 +156,16 @@ final class ParticipantApi {
       EscalationResponse escalation,
       ManifestResponse capabilityManifest,
       Set<String> approvalRequired,
-      int currentAttempts,
       Instant registeredAt,
       Optional<Instant> lastHeartbeat,
       Optional<String> standDownReason) {
 
-    static ParticipantResponse of(Participant.View view, int currentAttempts) {
+    static ParticipantResponse of(View view) {
       return new ParticipantResponse(
           view.id(),
           view.workspace(),
-          wire(view.kind()),
-          wire(view.status()),
+          view.kind().wire(),
+          view.status().wire(),
           new TreeSet<>(view.roles()),
           new TreeSet<>(view.capabilities()),
           view.maxConcurrentAttempts(),
@@ -182,7 +178,6 @@ final class ParticipantApi {
               view.manifest().trustZone(),
               new TreeSet<>(view.manifest().capabilities())),
           new TreeSet<>(view.approvalRequired()),
-          currentAttempts,
           view.registeredAt(),
           view.lastHeartbeat(),
           view.standDownReason());
@@ -219,7 +214,7 @@ final class ParticipantApi {
       return new MessageResponse(
           m.messageId(),
           m.seq(),
-          wire(m.type()),
+          m.type().name().toLowerCase(Locale.ROOT),
           m.missionId(),
           m.attempt(),
           m.createdAt(),
@@ -229,17 +224,13 @@ final class ParticipantApi {
 
   record AckResponse(String messageId, boolean acked, boolean duplicate) {}
 
-  static String wire(Enum<?> value) {
-    return value.name().toLowerCase(Locale.ROOT);
-  }
-
-  static Optional<Participant.Status> parseStatus(Optional<String> text) {
+  static Optional<Status> parseStatus(Optional<String> text) {
     return text.filter(t -> !t.isBlank()).map(ParticipantApi::parseStatus);
   }
 
-  private static Participant.Status parseStatus(String text) {
+  private static Status parseStatus(String text) {
     try {
-      return Participant.Status.valueOf(text.trim().toUpperCase(Locale.ROOT));
+      return Status.valueOf(text.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid(
           "query parameter 'status' must be one of active, draining, offline, stood_down; got '"
@@ -248,12 +239,12 @@ final class ParticipantApi {
     }
   }
 
-  private static Participant.Kind parseKind(String text) {
+  private static Kind parseKind(String text) {
     if (text == null) {
-      return Participant.Kind.FLEET_WORKER;
+      return Kind.FLEET_WORKER;
     }
     try {
-      return Participant.Kind.valueOf(text.toUpperCase(Locale.ROOT));
+      return Kind.valueOf(text.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid(
           "kind must be one of hosted_worker, external_agent, connected_runtime, fleet_worker,"
@@ -269,34 +260,6 @@ final class ParticipantApi {
           "max_concurrent_attempts must be between 1 and " + MAX_CONCURRENT_ATTEMPTS);
     }
     return max;
-  }
-
-  static String requireName(String field, String value) {
-    if (value == null || value.isBlank()) {
-      throw ApiException.invalid(field + " is required");
-    }
-    if (value.length() > MAX_NAME_LENGTH) {
-      throw ApiException.invalid(field + " is longer than " + MAX_NAME_LENGTH + " characters");
-    }
-    return value;
-  }
-
-  static Optional<String> optionalName(String field, String value) {
-    return value == null ? Optional.empty() : Optional.of(requireName(field, value));
-  }
-
-  static Set<String> names(String field, List<String> values) {
-    if (values == null) {
-      return Set.of();
-    }
-    if (values.size() > MAX_NAMES) {
-      throw ApiException.invalid(field + " has more than " + MAX_NAMES + " entries");
-    }
-    Set<String> names = new TreeSet<>();
-    for (String value : values) {
-      names.add(requireName(field + " entries", value));
-    }
-    return names;
   }
 
   /**

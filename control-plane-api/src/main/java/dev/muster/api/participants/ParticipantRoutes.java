@@ -3,10 +3,11 @@ package dev.muster.api.participants;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.muster.api.http.ApiErrors;
 import dev.muster.api.http.ApiException;
-import dev.muster.api.http.CallerHeaders;
+import dev.muster.api.http.Callers;
+import dev.muster.api.http.Cursor;
+import dev.muster.api.http.Fields;
 import dev.muster.api.http.HttpSettings;
 import dev.muster.api.http.JsonSupport;
 import dev.muster.api.http.QueryParams;
@@ -18,25 +19,22 @@ import dev.muster.api.participants.ParticipantApi.ParticipantResponse;
 import dev.muster.api.participants.ParticipantApi.RegisterRequest;
 import dev.muster.api.participants.ParticipantApi.StandDownRequest;
 import dev.muster.api.participants.ParticipantApi.UpdateRequest;
-import dev.muster.config.Rejection;
+import dev.muster.config.Caller;
 import dev.muster.config.ids.IdGenerator;
 import dev.muster.config.json.Json;
-import dev.muster.coordinator.mission.Mission;
-import dev.muster.coordinator.model.MissionState;
 import dev.muster.registry.RegistrySettings;
 import dev.muster.registry.inbox.Inbox;
 import dev.muster.registry.index.CapabilityIndex;
 import dev.muster.registry.index.IndexState;
 import dev.muster.registry.participant.Participant;
-import java.nio.charset.StandardCharsets;
+import dev.muster.registry.participant.Registration;
+import dev.muster.registry.participant.View;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -58,12 +56,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Participants join, are looked up and listed, change, heartbeat, drain and stand down, and receive
- * their work: long-poll or stream the inbox, ack a message.
- *
- * <p>Two request headers, until tokens carry the same facts: {@code X-Muster-Workspace} confines a
- * request to one workspace (another workspace's participant is answered 404 exactly like an unknown
- * one), and {@code X-Muster-Actor} names who changes a participant (recorded in its events;
- * "operator" when absent).
+ * their work: long-poll or stream the inbox, ack a message. Each route turns the request into one
+ * command (on behalf of the request's {@link Caller}) and its answer into JSON. Lists come from
+ * this node's capability index. The inbox routes first check, from the index when it knows the
+ * participant (no round trip), that the caller may see the participant.
  */
 public final class ParticipantRoutes extends AllDirectives {
   private static final Logger log = LoggerFactory.getLogger(ParticipantRoutes.class);
@@ -78,87 +74,76 @@ public final class ParticipantRoutes extends AllDirectives {
   private final IdGenerator ids;
   private final QueryParams params;
 
-  public ParticipantRoutes(ActorSystem<?> system, HttpSettings settings, IdGenerator ids) {
+  public ParticipantRoutes(
+      ActorSystem<?> system,
+      HttpSettings settings,
+      RegistrySettings registry,
+      InboxStreamSettings stream,
+      CapabilityIndex index,
+      IdGenerator ids) {
     this.sharding = ClusterSharding.get(system);
-    this.index = CapabilityIndex.get(system);
+    this.index = index;
     this.settings = settings;
-    this.registry = RegistrySettings.load(system);
-    this.stream = InboxStreamSettings.from(system.settings().config(), registry);
+    this.registry = registry;
+    this.stream = stream;
     this.ids = ids;
     this.params = new QueryParams(settings);
   }
 
-  public Route route() {
+  /** {@code participants/...}, under {@code /api/v1}. */
+  public Route route(Caller caller) {
     return pathPrefix(
-        "api",
+        "participants",
         () ->
-            pathPrefix(
-                "v1",
-                () ->
-                    pathPrefix(
-                        "participants",
-                        () ->
-                            optionalHeaderValueByName(
-                                CallerHeaders.WORKSPACE,
-                                workspace ->
-                                    optionalHeaderValueByName(
-                                        CallerHeaders.ACTOR,
-                                        actor ->
-                                            routes(
-                                                workspace.filter(ws -> !ws.isBlank()),
-                                                actor
-                                                    .filter(a -> !a.isBlank())
-                                                    .orElse(CallerHeaders.DEFAULT_ACTOR)))))));
+            concat(
+                pathEndOrSingleSlash(
+                    () -> concat(post(() -> register(caller)), get(() -> list(caller)))),
+                path(
+                    segment(),
+                    id ->
+                        concat(
+                            get(() -> answer(id, r -> new Participant.Get(caller, r))),
+                            patch(() -> update(id, caller)))),
+                path(
+                    segment().slash("heartbeat"),
+                    id -> post(() -> answer(id, r -> new Participant.Heartbeat(caller, r)))),
+                path(
+                    segment().slash("drain"),
+                    id -> post(() -> answer(id, r -> new Participant.Drain(caller, r)))),
+                path(segment().slash("stand-down"), id -> post(() -> standDown(id, caller))),
+                path(segment().slash("inbox"), id -> get(() -> poll(id, caller))),
+                path(segment().slash("inbox").slash("stream"), id -> get(() -> stream(id, caller))),
+                path(
+                    segment().slash("inbox").slash(segment()).slash("ack"),
+                    (id, messageId) -> post(() -> ack(id, messageId, caller)))));
   }
 
-  private Route routes(Optional<String> workspace, String actor) {
-    return concat(
-        pathEndOrSingleSlash(
-            () -> concat(post(() -> register(workspace)), get(() -> list(workspace)))),
-        path(
-            segment(),
-            id ->
-                concat(
-                    get(() -> getParticipant(id, workspace)),
-                    patch(() -> update(id, workspace, actor)))),
-        path(segment().slash("heartbeat"), id -> post(() -> heartbeat(id, workspace))),
-        path(segment().slash("drain"), id -> post(() -> drain(id, workspace, actor))),
-        path(segment().slash("stand-down"), id -> post(() -> standDown(id, workspace, actor))),
-        path(segment().slash("inbox"), id -> get(() -> poll(id, workspace))),
-        path(segment().slash("inbox").slash("stream"), id -> get(() -> stream(id, workspace))),
-        path(
-            segment().slash("inbox").slash(segment()).slash("ack"),
-            (id, messageId) -> post(() -> ack(id, messageId, workspace))));
-  }
-
-  private Route register(Optional<String> workspace) {
-    return entity(
-        JsonSupport.body(RegisterRequest.class),
+  private Route register(Caller caller) {
+    return JsonSupport.withBody(
+        RegisterRequest.class,
         request ->
             optionalHeaderValueByName(
                 "Idempotency-Key",
                 key -> {
-                  Participant.Registration registration =
+                  Registration registration =
                       request.toRegistration(registry.defaultMaxConcurrentAttempts());
-                  if (workspace.isPresent() && !workspace.get().equals(registration.workspace())) {
-                    throw new ApiException(
-                        StatusCodes.FORBIDDEN,
-                        ApiErrors.FORBIDDEN,
-                        "workspace does not match the " + CallerHeaders.WORKSPACE + " header");
-                  }
                   String id =
                       key.map(
                               k ->
                                   IdGenerator.forKey(
-                                      "p", "participant", registration.workspace(), k))
+                                      "p",
+                                      "participant",
+                                      registration.workspace(),
+                                      Fields.name("Idempotency-Key", k)))
                           .orElseGet(() -> ids.next("p"));
-                  CompletionStage<Participant.View> registered =
-                      participant(id)
-                          .askWithStatus(
-                              replyTo -> new Participant.Register(registration, replyTo),
-                              settings.askTimeout());
                   return onSuccess(
-                      registered, view -> JsonSupport.completeJson(StatusCodes.CREATED, of(view)));
+                      participant(id)
+                          .<View>askWithStatus(
+                              r -> new Participant.Register(registration, caller, r),
+                              settings.askTimeout()),
+                      view ->
+                          JsonSupport.completeJson(
+                              StatusCodes.CREATED, ParticipantResponse.of(view)));
                 }));
   }
 
@@ -166,26 +151,22 @@ public final class ParticipantRoutes extends AllDirectives {
    * A page of participants from the capability index (a read model of the journal, so a change
    * shows after the index has folded it), in id order; {@code cursor} continues after a page.
    */
-  private Route list(Optional<String> workspace) {
+  private Route list(Caller caller) {
     return parameterMap(
         query -> {
           int limit = params.limit(Optional.ofNullable(query.get("limit")));
-          Optional<String> asked = nonBlank(query, "workspace");
-          Optional<String> after = nonBlank(query, "cursor").map(ParticipantRoutes::decodeCursor);
-          Optional<Participant.Status> status =
-              ParticipantApi.parseStatus(Optional.ofNullable(query.get("status")));
+          Optional<String> workspace = Callers.listScope(caller, nonBlank(query, "workspace"));
+          Optional<String> after = Cursor.decode(Optional.ofNullable(query.get("cursor")));
+          var status = ParticipantApi.parseStatus(Optional.ofNullable(query.get("status")));
           if (!index.ready()) {
             throw new ApiException(
                 StatusCodes.SERVICE_UNAVAILABLE,
                 ApiErrors.UNAVAILABLE,
                 "the participant index is still loading; retry shortly");
           }
-          if (workspace.isPresent() && asked.isPresent() && !workspace.equals(asked)) {
-            return JsonSupport.completeOk(new ParticipantList(List.of(), null));
-          }
           IndexState.Page page =
               index.list(
-                  workspace.or(() -> asked),
+                  workspace,
                   nonBlank(query, "role"),
                   nonBlank(query, "capability"),
                   status,
@@ -193,11 +174,13 @@ public final class ParticipantRoutes extends AllDirectives {
                   limit);
           List<ParticipantResponse> participants =
               page.participants().stream()
-                  .map(p -> of(p.participant().viewAt(index.now(), index.livenessWindow())))
+                  .map(
+                      p ->
+                          ParticipantResponse.of(
+                              p.participant().viewAt(index.now(), index.livenessWindow())))
                   .toList();
           return JsonSupport.completeOk(
-              new ParticipantList(
-                  participants, page.continueAfter().map(ParticipantRoutes::cursor).orElse(null)));
+              new ParticipantList(participants, Cursor.encode(page.continueAfter()).orElse(null)));
         });
   }
 
@@ -205,134 +188,41 @@ public final class ParticipantRoutes extends AllDirectives {
     return Optional.ofNullable(query.get(name)).filter(value -> !value.isBlank());
   }
 
-  private static String cursor(String lastId) {
-    return Base64.getUrlEncoder()
-        .withoutPadding()
-        .encodeToString(lastId.getBytes(StandardCharsets.UTF_8));
+  private Route update(String id, Caller caller) {
+    return JsonSupport.withBody(
+        UpdateRequest.class,
+        request -> answer(id, r -> new Participant.Update(request.toChanges(), caller, r)));
   }
 
-  private static String decodeCursor(String cursor) {
-    try {
-      String id = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-      if (!id.isBlank()) {
-        return id;
-      }
-    } catch (IllegalArgumentException e) {
-      // answered below
-    }
-    throw ApiException.invalid("query parameter 'cursor' is not a cursor this API gave out");
+  private Route standDown(String id, Caller caller) {
+    return JsonSupport.withBody(
+        StandDownRequest.class,
+        request -> answer(id, r -> new Participant.StandDown(request.checkedReason(), caller, r)));
   }
 
-  private Route getParticipant(String id, Optional<String> workspace) {
-    return onSuccess(visible(id, workspace), view -> JsonSupport.completeOk(of(view)));
-  }
-
-  private Route update(String id, Optional<String> workspace, String actor) {
-    return entity(
-        JsonSupport.body(UpdateRequest.class),
-        request -> {
-          Participant.Changes changes = request.toChanges();
-          return answer(id, workspace, replyTo -> new Participant.Update(changes, actor, replyTo));
-        });
-  }
-
-  private Route heartbeat(String id, Optional<String> workspace) {
-    return answer(id, workspace, Participant.Heartbeat::new);
-  }
-
-  private Route drain(String id, Optional<String> workspace, String actor) {
-    return answer(id, workspace, replyTo -> new Participant.Drain(actor, replyTo));
-  }
-
-  /**
-   * Stands the participant down, then queues a {@code stand_down} message in its inbox (delivered
-   * before any offer queued after it), so a worker learns it must stop. A retry after a failure
-   * between the two is safe: the stand-down answers as before, the message id is the same.
-   */
-  private Route standDown(String id, Optional<String> workspace, String actor) {
-    return entity(
-        JsonSupport.body(StandDownRequest.class),
-        request -> {
-          String reason = request.checkedReason();
-          CompletionStage<Participant.View> stood =
-              visible(id, workspace)
-                  .thenCompose(
-                      known ->
-                          participant(id)
-                              .<Participant.View>askWithStatus(
-                                  replyTo -> new Participant.StandDown(reason, actor, replyTo),
-                                  settings.askTimeout()))
-                  .thenCompose(view -> tellStandDown(id, view));
-          return onSuccess(stood, view -> JsonSupport.completeOk(of(view)));
-        });
-  }
-
-  private CompletionStage<Participant.View> tellStandDown(String id, Participant.View view) {
-    var payload = JsonNodeFactory.instance.objectNode();
-    payload.put("reason", view.standDownReason().orElse(""));
-    Inbox.Draft draft =
-        new Inbox.Draft("stand-down-" + id, Inbox.MessageType.STAND_DOWN, "", 0, payload);
-    return inbox(id)
-        .<Inbox.EnqueueResult>ask(
-            replyTo -> new Inbox.Enqueue(draft, replyTo), settings.askTimeout())
-        .thenApply(
-            result -> {
-              if (result instanceof Inbox.Refused refused) {
-                throw ApiException.of(Rejection.parse(refused.reason()));
-              }
-              return view;
-            });
-  }
-
-  /** Asks the participant (after the workspace check) and answers its view. */
+  /** Asks the participant and answers its view. */
   private Route answer(
-      String id,
-      Optional<String> workspace,
-      Function<ActorRef<StatusReply<Participant.View>>, Participant.Command> command) {
-    CompletionStage<Participant.View> answered =
-        visible(id, workspace)
-            .thenCompose(
-                known ->
-                    participant(id)
-                        .<Participant.View>askWithStatus(command::apply, settings.askTimeout()));
-    return onSuccess(answered, view -> JsonSupport.completeOk(of(view)));
+      String id, Function<ActorRef<StatusReply<View>>, Participant.Command> command) {
+    return onSuccess(
+        participant(id).<View>askWithStatus(command::apply, settings.askTimeout()),
+        view -> JsonSupport.completeOk(ParticipantResponse.of(view)));
   }
 
   /**
-   * The participant's view; {@code not_found} when it is unknown or, for a request confined to a
-   * workspace, belongs to another (the same answer, so a workspace learns nothing of others).
+   * Whether the caller may reach the inbox of participant {@code id}: answered from this node's
+   * capability index when it knows the participant, else by the participant itself.
    */
-  private CompletionStage<Participant.View> visible(String id, Optional<String> workspace) {
-    return participant(id)
-        .<Participant.View>askWithStatus(Participant.Get::new, settings.askTimeout())
-        .thenApply(
-            view -> {
-              if (workspace.isPresent() && !workspace.get().equals(view.workspace())) {
-                throw ApiException.notFound("participant " + id + " is not registered");
-              }
-              return view;
-            });
-  }
-
-  /**
-   * Whether the inbox's participant exists for this caller, for the inbox routes that run once or
-   * more per mission: answered from this node's capability index when it already knows the
-   * participant (no round trip to the entity), else by {@link #visible}.
-   */
-  private CompletionStage<?> registered(String id, Optional<String> workspace) {
+  private CompletionStage<?> visible(String id, Caller caller) {
     Optional<String> indexed = index.lookup(id).map(p -> p.workspace());
     if (indexed.isEmpty()) {
-      return visible(id, workspace);
+      return participant(id)
+          .<View>askWithStatus(r -> new Participant.Get(caller, r), settings.askTimeout());
     }
-    if (workspace.isPresent() && !workspace.get().equals(indexed.get())) {
+    if (!caller.sees(indexed.get())) {
       return CompletableFuture.failedFuture(
           ApiException.notFound("participant " + id + " is not registered"));
     }
     return CompletableFuture.completedFuture(indexed.get());
-  }
-
-  private ParticipantResponse of(Participant.View view) {
-    return ParticipantResponse.of(view, index.inFlight(view.id()));
   }
 
   private int batch(int max) {
@@ -343,7 +233,7 @@ public final class ParticipantRoutes extends AllDirectives {
     return max;
   }
 
-  private Route poll(String id, Optional<String> workspace) {
+  private Route poll(String id, Caller caller) {
     return parameterOptional(
         "wait",
         waitText ->
@@ -356,17 +246,15 @@ public final class ParticipantRoutes extends AllDirectives {
                           .map(this::batch)
                           .orElse(registry.inbox().maxBatch());
                   CompletionStage<Inbox.Delivery> delivered =
-                      registered(id, workspace)
+                      visible(id, caller)
                           .thenCompose(
                               known ->
                                   inbox(id)
-                                      .ask(
+                                      .askWithStatus(
                                           replyTo -> new Inbox.Poll(max, wait, replyTo),
                                           wait.plus(settings.askTimeout())));
                   return onSuccess(
-                      delivered,
-                      delivery ->
-                          JsonSupport.completeJson(StatusCodes.OK, InboxResponse.of(delivery)));
+                      delivered, delivery -> JsonSupport.completeOk(InboxResponse.of(delivery)));
                 }));
   }
 
@@ -376,13 +264,13 @@ public final class ParticipantRoutes extends AllDirectives {
    * saw with {@code Last-Event-ID} (a cursor, {@link Inbox.PollAfter}); without it the stream
    * starts with every pending message. Messages are leased as they are sent and still need an ack.
    */
-  private Route stream(String id, Optional<String> workspace) {
+  private Route stream(String id, Caller caller) {
     return optionalHeaderValueByName(
         "Last-Event-ID",
         lastEventId -> {
           long after = lastEventId.map(ParticipantRoutes::parseSeq).orElse(0L);
           CompletionStage<Source<ServerSentEvent, NotUsed>> events =
-              registered(id, workspace).thenApply(known -> events(id, after));
+              visible(id, caller).thenApply(known -> events(id, after));
           return onSuccess(
               events, source -> completeOK(source, EventStreamMarshalling.toEventStream()));
         });
@@ -412,7 +300,7 @@ public final class ParticipantRoutes extends AllDirectives {
             after,
             (Long cursor) ->
                 inbox(id)
-                    .<Inbox.Delivery>ask(
+                    .<Inbox.Delivery>askWithStatus(
                         replyTo -> new Inbox.PollAfter(cursor, max, wait, replyTo),
                         wait.plus(settings.askTimeout()))
                     .handle((delivery, failure) -> next(id, cursor, delivery, failure)))
@@ -443,54 +331,26 @@ public final class ParticipantRoutes extends AllDirectives {
   }
 
   /**
-   * Acks a message. An acked task offer means the worker has taken the attempt: the mission hears
-   * of it before the ack is answered, so a 2xx means both facts are in the journal.
+   * Acks a message. The inbox answers an acked task offer once the mission has heard that its
+   * worker took the attempt, so a 2xx means both facts are in the journal.
    */
-  private Route ack(String id, String messageId, Optional<String> workspace) {
+  private Route ack(String id, String messageId, Caller caller) {
     CompletionStage<Inbox.Acked> acked =
-        registered(id, workspace)
+        visible(id, caller)
             .thenCompose(
                 known ->
                     inbox(id)
                         .<Inbox.Acked>askWithStatus(
-                            replyTo -> new Inbox.Ack(messageId, replyTo), settings.askTimeout()))
-            .thenCompose(this::tellMission);
+                            replyTo -> new Inbox.Ack(messageId, replyTo), settings.askTimeout()));
     return onSuccess(
-        acked,
-        a ->
-            JsonSupport.completeJson(
-                StatusCodes.OK, new AckResponse(a.messageId(), true, a.duplicate())));
-  }
-
-  private CompletionStage<Inbox.Acked> tellMission(Inbox.Acked acked) {
-    if (acked.type() != Inbox.MessageType.TASK_OFFER) {
-      return CompletableFuture.completedFuture(acked);
-    }
-    return sharding
-        .entityRefFor(Mission.ENTITY_TYPE_KEY, acked.missionId())
-        .askWithStatus(
-            (ActorRef<StatusReply<MissionState>> replyTo) ->
-                new Mission.AcceptOffer(acked.attempt(), replyTo),
-            settings.askTimeout())
-        .handle(
-            (state, failure) -> {
-              if (failure == null || rejected(failure)) {
-                return acked; // a superseded attempt: the worker learns it when it reports
-              }
-              throw new CompletionException(failure);
-            });
-  }
-
-  private static boolean rejected(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-    return cause instanceof StatusReply.ErrorMessage;
+        acked, a -> JsonSupport.completeOk(new AckResponse(a.messageId(), true, a.duplicate())));
   }
 
   private EntityRef<Participant.Command> participant(String id) {
-    return sharding.entityRefFor(Participant.ENTITY_TYPE_KEY, id);
+    return sharding.entityRefFor(Participant.ENTITY_TYPE_KEY, Fields.id("the participant", id));
   }
 
   private EntityRef<Inbox.Command> inbox(String id) {
-    return sharding.entityRefFor(Inbox.ENTITY_TYPE_KEY, id);
+    return sharding.entityRefFor(Inbox.ENTITY_TYPE_KEY, Fields.id("the participant", id));
   }
 }

@@ -9,7 +9,7 @@ import dev.muster.api.ApiClient;
 import dev.muster.api.ApiClient.Response;
 import dev.muster.api.MusterApplication;
 import dev.muster.api.TestNodes;
-import dev.muster.runtime.budget.Amount;
+import dev.muster.config.money.Amount;
 import dev.muster.runtime.budget.Budget;
 import dev.muster.testing.TestDatabase;
 import java.net.http.HttpRequest;
@@ -60,7 +60,7 @@ class BudgetRoutesTest {
         ClusterSharding.get(node.system())
             .entityRefFor(Budget.ENTITY_TYPE_KEY, "ws-1")
             .<Budget.ReserveResult>askWithStatus(
-                r -> new Budget.Reserve("m-1#1", Amount.units(60), "m-1", r),
+                r -> new Budget.Reserve("m-1#1", Amount.units(60), "m-1", "ws-1", r),
                 Duration.ofSeconds(10))
             .toCompletableFuture()
             .get(15, TimeUnit.SECONDS);

@@ -128,7 +128,7 @@ class MissionApiInputTest {
             HttpRequest.newBuilder(api.uri("/api/v1/missions?workspace=ws-1"))
                 .header("X-Muster-Workspace", "ws-2")
                 .GET());
-    assertEquals(400, list.status());
+    assertEquals(403, list.status(), "a list of another workspace is refused, whatever it holds");
   }
 
   @Test
@@ -168,7 +168,7 @@ class MissionApiInputTest {
             HttpRequest.newBuilder(api.uri("/api/v1/missions"))
                 .header("Content-Type", "application/json")
                 .header("Idempotency-Key", "k-1")
-                .POST(HttpRequest.BodyPublishers.ofString(OK + ",\"title\":\"other\"}")));
+                .POST(HttpRequest.BodyPublishers.ofString(OK + ",\"priority\":5}")));
     assertEquals(409, different.status(), different.toString());
   }
 

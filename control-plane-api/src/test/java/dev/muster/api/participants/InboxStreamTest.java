@@ -126,7 +126,7 @@ class InboxStreamTest {
     Inbox.EnqueueResult result =
         ClusterSharding.get(node.system())
             .entityRefFor(Inbox.ENTITY_TYPE_KEY, participantId)
-            .<Inbox.EnqueueResult>ask(
+            .<Inbox.EnqueueResult>askWithStatus(
                 replyTo -> new Inbox.Enqueue(draft, replyTo), Duration.ofSeconds(10))
             .toCompletableFuture()
             .get();

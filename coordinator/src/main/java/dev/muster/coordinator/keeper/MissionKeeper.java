@@ -1,10 +1,12 @@
 package dev.muster.coordinator.keeper;
 
 import com.typesafe.config.Config;
+import dev.muster.config.Caller;
 import dev.muster.config.Settings;
 import dev.muster.coordinator.directory.MissionDirectory;
 import dev.muster.coordinator.mission.Mission;
 import dev.muster.coordinator.model.MissionState;
+import dev.muster.runtime.dispatch.Dispatcher;
 import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.Done;
@@ -22,11 +24,13 @@ import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * Wakes the missions that must act by themselves. Entities are not remembered by sharding, so a
- * mission whose node stopped (or that was passivated while it waited for a long backoff) comes back
- * only when something sends it a message; on recovery it re-arms its deadlines and re-places its
- * offer. The keeper, one per cluster, sends that message: once the directory has caught up after
- * start, whenever a node leaves the cluster, and every {@code sweep-interval}.
+ * Wakes what must act by itself. Entities are not remembered by sharding, so a mission with an
+ * attempt out whose node stopped (or that was passivated) comes back only when something sends it a
+ * message; on recovery it re-arms its deadlines and re-places its offer. A workspace's dispatcher,
+ * likewise, starts (and takes its workspace's backlog from the read side) at its first message. The
+ * keeper, one per cluster, sends those messages: once the directory has caught up after start,
+ * whenever a node leaves the cluster, and every {@code sweep-interval}. Missions that only wait are
+ * not woken: their dispatcher keeps them.
  */
 public final class MissionKeeper {
   private MissionKeeper() {}
@@ -55,16 +59,17 @@ public final class MissionKeeper {
   }
 
   /** Runs the keeper as a cluster singleton (on the oldest node). */
-  public static void init(ActorSystem<?> system) {
-    KeeperSettings settings = KeeperSettings.from(system.settings().config());
+  public static void init(
+      ActorSystem<?> system, MissionDirectory directory, KeeperSettings settings) {
     ClusterSingleton.get(system)
         .init(
             SingletonActor.of(
-                Behaviors.supervise(create(settings)).onFailure(SupervisorStrategy.restart()),
+                Behaviors.supervise(create(directory, settings))
+                    .onFailure(SupervisorStrategy.restart()),
                 "mission-keeper"));
   }
 
-  static Behavior<Command> create(KeeperSettings settings) {
+  static Behavior<Command> create(MissionDirectory directory, KeeperSettings settings) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
@@ -79,7 +84,6 @@ public final class MissionKeeper {
                               ClusterEvent.MemberRemoved.class));
                   timers.startTimerWithFixedDelay(
                       "sweep", Sweep.INSTANCE, Duration.ZERO, settings.sweepInterval());
-                  MissionDirectory directory = MissionDirectory.get(system);
                   ClusterSharding sharding = ClusterSharding.get(system);
                   return Behaviors.receive(Command.class)
                       .onMessage(
@@ -90,6 +94,13 @@ public final class MissionKeeper {
                                   "catch-up", Sweep.INSTANCE, Duration.ofMillis(200));
                               return Behaviors.same();
                             }
+                            directory
+                                .workspacesWithOpenWork()
+                                .forEach(
+                                    workspace ->
+                                        sharding
+                                            .entityRefFor(Dispatcher.ENTITY_TYPE_KEY, workspace)
+                                            .tell(Dispatcher.Wake.INSTANCE));
                             List<String> ids = directory.needingAttention();
                             context.pipeToSelf(
                                 wake(sharding, ids, settings, system),
@@ -133,7 +144,8 @@ public final class MissionKeeper {
             id ->
                 sharding
                     .entityRefFor(Mission.ENTITY_TYPE_KEY, id)
-                    .<StatusReply<MissionState>>ask(Mission.Get::new, settings.askTimeout())
+                    .<StatusReply<MissionState>>ask(
+                        replyTo -> new Mission.Get(Caller.SYSTEM, replyTo), settings.askTimeout())
                     .handle((reply, failure) -> Done.getInstance()))
         .runForeach(done -> {}, system);
   }

@@ -7,15 +7,17 @@ import dev.muster.coordinator.model.MissionSpec.RetryPolicy;
 import dev.muster.coordinator.model.MissionSpec.Timeouts;
 import java.time.Duration;
 import java.util.Set;
+import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 
 /** The coordinator's settings ({@code muster.coordinator.*}), including a mission's defaults. */
 public record CoordinatorSettings(
-    Duration dispatchRetryInterval,
     Duration offerRetryInterval,
     Duration peerTimeout,
     String escalationTarget,
     RetryPolicy defaultRetryPolicy,
-    Timeouts defaultTimeouts) {
+    Timeouts defaultTimeouts,
+    BackoffSupervisorStrategy persistFailure) {
 
   public static CoordinatorSettings from(Config config) {
     Config muster = config.getConfig("muster");
@@ -33,8 +35,22 @@ public record CoordinatorSettings(
     if (target.isEmpty()) {
       throw new SettingsException("coordinator.escalation-target", "must not be empty");
     }
+    Duration minBackoff =
+        Settings.positiveDuration(muster, "coordinator.persist-failure.min-backoff");
+    Duration maxBackoff =
+        Settings.positiveDuration(muster, "coordinator.persist-failure.max-backoff");
+    if (maxBackoff.compareTo(minBackoff) < 0) {
+      throw new SettingsException(
+          "coordinator.persist-failure.max-backoff", "must not be shorter than min-backoff");
+    }
+    double randomFactor =
+        Settings.read(muster, "coordinator.persist-failure.random-factor", muster::getDouble);
+    if (randomFactor < 0 || randomFactor > 1) {
+      throw new SettingsException(
+          "coordinator.persist-failure.random-factor",
+          "must be between 0 and 1, got " + randomFactor);
+    }
     return new CoordinatorSettings(
-        Settings.positiveDuration(muster, "coordinator.dispatch-retry-interval"),
         Settings.positiveDuration(muster, "coordinator.offer-retry-interval"),
         Settings.positiveDuration(muster, "coordinator.peer-timeout"),
         target,
@@ -42,6 +58,7 @@ public record CoordinatorSettings(
         new Timeouts(
             Settings.positiveDuration(muster, "coordinator.defaults.schedule-to-start").toMillis(),
             Settings.positiveDuration(muster, "coordinator.defaults.start-to-close").toMillis(),
-            Settings.positiveDuration(muster, "coordinator.defaults.heartbeat").toMillis()));
+            Settings.positiveDuration(muster, "coordinator.defaults.heartbeat").toMillis()),
+        SupervisorStrategy.restartWithBackoff(minBackoff, maxBackoff, randomFactor));
   }
 }

@@ -1,39 +1,38 @@
 package dev.muster.coordinator.mission;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.muster.config.Caller;
 import dev.muster.config.CborSerializable;
 import dev.muster.config.Rejection;
-import dev.muster.config.json.Json;
+import dev.muster.config.entity.Guarded;
+import dev.muster.config.entity.Replying;
+import dev.muster.config.money.Amount;
 import dev.muster.coordinator.model.Attempt;
 import dev.muster.coordinator.model.Decision;
 import dev.muster.coordinator.model.Escalation;
 import dev.muster.coordinator.model.MissionSpec;
 import dev.muster.coordinator.model.MissionState;
 import dev.muster.coordinator.model.Phase;
-import dev.muster.coordinator.model.Requirements;
 import dev.muster.coordinator.policy.Deadlines;
 import dev.muster.coordinator.policy.DecisionPolicy;
 import dev.muster.coordinator.policy.Signal;
 import dev.muster.registry.inbox.Inbox;
-import dev.muster.runtime.budget.Budget;
-import dev.muster.runtime.dispatch.Dispatch;
+import dev.muster.runtime.dispatch.Requirements;
+import dev.muster.runtime.dispatch.WorkStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -52,12 +51,23 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * One mission, event-sourced and sharded by mission id. On every signal (a worker's report, a
- * deadline, a child's outcome, an operator's answer) it records the fact, asks the {@link
- * DecisionPolicy}, persists each decision with its reason, and only then acts on it: places the
- * offer, tells workers to stand down, submits or cancels children, reports to its parent, arms the
- * next deadline. Acting is idempotent, so after a restart it acts again on the recovered state;
- * deadlines are derived from the state ({@link Deadlines}), so they survive restarts and moves.
+ * One mission, event-sourced and sharded by mission id. Every signal (a worker's report, an offer
+ * or give-up from the backlog, a deadline, a child's outcome, an operator's answer) takes the same
+ * path: record the fact, ask the {@link DecisionPolicy}, persist the fact with each decision and
+ * its reason, and only then act through {@link MissionActions} (place the offer, tell workers to
+ * stand down, call the mission's tree, tell the dispatcher where the mission stands, arm the next
+ * deadline). Acting is idempotent, so after a restart the mission acts again on its recovered
+ * state; deadlines are derived from the state ({@link Deadlines}).
+ *
+ * <p>A mission that needs a participant waits in its workspace's backlog and costs nothing while it
+ * waits: no timer, not even in memory (it may be passivated). The dispatcher offers it to a
+ * participant with room ({@link Offer}) or gives it up ({@link GiveUp}); both are answered with the
+ * mission's {@link WorkStatus}.
+ *
+ * <p>Every request carries its {@link Caller}: a caller confined to another workspace is answered
+ * {@code not_found}, exactly as for a mission that does not exist. A failing command is answered
+ * {@code internal_error} and changes nothing ({@link Guarded}); only a failed journal write
+ * restarts the entity.
  */
 public final class Mission
     extends EventSourcedBehaviorWithEnforcedReplies<Mission.Command, Mission.Event, Mission.State> {
@@ -68,71 +78,100 @@ public final class Mission
   /** Every mission event carries this tag, for the read side. */
   public static final String TAG = "mission";
 
-  /** Rejection code of a worker's call for an attempt that is no longer its to run. */
-  public static final String STALE_ATTEMPT = "stale_attempt";
-
-  // Commands: replies are the mission's state after the command.
+  // Commands
 
   public sealed interface Command extends CborSerializable {}
 
-  public record Submit(MissionSpec spec, ActorRef<StatusReply<MissionState>> replyTo)
-      implements Command {}
+  /** A request from outside on behalf of {@code caller}, answered with the mission's state. */
+  public sealed interface Request extends Command, Replying<MissionState> {
+    Caller caller();
+  }
 
-  public record Get(ActorRef<StatusReply<MissionState>> replyTo) implements Command {}
+  public record Submit(MissionSpec spec, Caller caller, ActorRef<StatusReply<MissionState>> replyTo)
+      implements Request {}
+
+  public record Get(Caller caller, ActorRef<StatusReply<MissionState>> replyTo)
+      implements Request {}
 
   /** The worker acknowledged the offer of {@code attempt}: it is running. */
-  public record AcceptOffer(int attempt, ActorRef<StatusReply<MissionState>> replyTo)
-      implements Command {}
+  public record AcceptOffer(int attempt, Caller caller, ActorRef<StatusReply<MissionState>> replyTo)
+      implements Request {}
 
   public record DeclineOffer(
-      int attempt, String reason, ActorRef<StatusReply<MissionState>> replyTo) implements Command {}
+      int attempt, String reason, Caller caller, ActorRef<StatusReply<MissionState>> replyTo)
+      implements Request {}
 
   public record Heartbeat(
       int attempt,
       Optional<Double> progress,
-      Optional<Double> cost,
+      Optional<Amount> cost,
+      Caller caller,
       ActorRef<StatusReply<MissionState>> replyTo)
-      implements Command {}
+      implements Request {}
 
   public record CompleteAttempt(
       int attempt,
       JsonNode result,
-      Optional<Double> cost,
+      Optional<Amount> cost,
+      Caller caller,
       ActorRef<StatusReply<MissionState>> replyTo)
-      implements Command {}
+      implements Request {}
 
   public record FailAttempt(
       int attempt,
       Attempt.Failure failure,
-      Optional<Double> cost,
+      Optional<Amount> cost,
+      Caller caller,
       ActorRef<StatusReply<MissionState>> replyTo)
-      implements Command {}
+      implements Request {}
 
-  /** The worker hands its attempt to other requirements (a role, capabilities, a participant). */
+  /**
+   * The worker hands its attempt on: to a role, capabilities or a named participant; what it does
+   * not name stays as the mission requires now.
+   */
   public record HandOff(
-      int attempt, Requirements to, String note, ActorRef<StatusReply<MissionState>> replyTo)
-      implements Command {}
+      int attempt,
+      Optional<String> role,
+      Optional<Set<String>> capabilities,
+      Optional<String> participant,
+      String note,
+      Caller caller,
+      ActorRef<StatusReply<MissionState>> replyTo)
+      implements Request {}
 
   public record Approve(
-      boolean granted, String note, String by, ActorRef<StatusReply<MissionState>> replyTo)
-      implements Command {}
+      boolean granted, String note, Caller caller, ActorRef<StatusReply<MissionState>> replyTo)
+      implements Request {}
 
-  public record Cancel(String reason, String by, ActorRef<StatusReply<MissionState>> replyTo)
-      implements Command {}
+  public record Cancel(String reason, Caller caller, ActorRef<StatusReply<MissionState>> replyTo)
+      implements Request {}
 
   public record ResolveEscalation(
       String escalationId,
       Escalation.Action action,
       Optional<String> participantId,
       String note,
-      String by,
+      Caller caller,
       ActorRef<StatusReply<MissionState>> replyTo)
-      implements Command {}
+      implements Request {}
 
   /** A child of this mission reached {@code outcome}. */
   public record ReportChild(
       String childId, Phase outcome, ActorRef<StatusReply<MissionState>> replyTo)
-      implements Command {}
+      implements Command, Replying<MissionState> {}
+
+  /** The backlog offers attempt {@code attempt} to {@code participantId}; answers the status. */
+  public record Offer(
+      String workspace,
+      int attempt,
+      String participantId,
+      ActorRef<StatusReply<WorkStatus>> replyTo)
+      implements Command, Replying<WorkStatus> {}
+
+  /** The backlog gives the waiting mission up, and why; answers the status. */
+  public record GiveUp(
+      String workspace, int attempt, String why, ActorRef<StatusReply<WorkStatus>> replyTo)
+      implements Command, Replying<WorkStatus> {}
 
   /** The inbox answered the placing of an offer. Sent by the mission to itself. */
   record OfferPlaced(int attempt, String participantId, Inbox.EnqueueResult result)
@@ -171,17 +210,12 @@ public final class Mission
     INSTANCE
   }
 
-  /** Time to ask the capability index again for a waiting mission. */
-  enum LookAgain implements Command {
-    INSTANCE
-  }
-
   /** Time to call the tree (children, parent) again. */
   enum CallPeersAgain implements Command {
     INSTANCE
   }
 
-  // Events
+  // Events (forever: MissionMigrations reads what older releases wrote)
 
   public sealed interface Event extends CborSerializable {}
 
@@ -191,7 +225,7 @@ public final class Mission
 
   public record ApprovalGiven(MissionState.Approval approval) implements Event {}
 
-  /** Nobody can take the mission yet; it waits for a participant. */
+  /** Nobody has taken the mission yet; it waits in the backlog. */
   public record MissionQueued(Instant at) implements Event {}
 
   public record DecisionMade(Decision decision, Instant at) implements Event {}
@@ -199,13 +233,13 @@ public final class Mission
   public record OfferAccepted(int attempt, Instant at) implements Event {}
 
   public record HeartbeatRecorded(
-      int attempt, Optional<Double> progress, Optional<Double> cost, Instant at) implements Event {}
+      int attempt, Optional<Double> progress, Optional<Amount> cost, Instant at) implements Event {}
 
-  public record AttemptSucceeded(int attempt, JsonNode result, Optional<Double> cost, Instant at)
+  public record AttemptSucceeded(int attempt, JsonNode result, Optional<Amount> cost, Instant at)
       implements Event {}
 
   public record AttemptFailed(
-      int attempt, Attempt.Failure failure, Optional<Double> cost, Instant at) implements Event {}
+      int attempt, Attempt.Failure failure, Optional<Amount> cost, Instant at) implements Event {}
 
   /** The attempt never started: refused by the inbox, declined by the worker. */
   public record AttemptWithdrawn(int attempt, String reason, Instant at) implements Event {}
@@ -231,15 +265,16 @@ public final class Mission
   // Behavior
 
   private static final String DEADLINE_TIMER = "deadline";
-  private static final String LOOK_AGAIN_TIMER = "look-again";
   private static final String PEERS_TIMER = "peers";
+  private static final String SETTLE_TIMER = "settle";
+
+  /** Who answers a command that persists, and with what: the mission, or its work status. */
+  private record Answer<R>(ActorRef<StatusReply<R>> to, Function<MissionState, R> of) {}
 
   private final String missionId;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final Dispatch dispatch;
-  private final MissionPeers peers;
-  private final MissionBudgets budgets;
+  private final MissionActions actions;
   private final DecisionPolicy policy;
   private final CoordinatorSettings settings;
   private final Clock clock;
@@ -248,55 +283,40 @@ public final class Mission
   private final Map<Integer, Instant> lastSeen = new HashMap<>();
 
   /** Ended attempts whose usage the budget has not confirmed yet. */
-  private final Set<Integer> unsettled = new java.util.HashSet<>();
+  private final Set<Integer> unsettled = new HashSet<>();
 
   private Mission(
       String missionId,
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
-      Dispatch dispatch,
-      MissionPeers peers,
-      MissionBudgets budgets,
+      MissionLinks links,
       CoordinatorSettings settings,
       Clock clock) {
-    super(
-        PersistenceId.of(ENTITY_TYPE_KEY.name(), missionId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), missionId), settings.persistFailure());
     this.missionId = missionId;
     this.context = context;
     this.timers = timers;
-    this.dispatch = dispatch;
-    this.peers = peers;
-    this.budgets = budgets;
-    this.policy = new DecisionPolicy(settings.dispatchRetryInterval(), settings.escalationTarget());
+    this.actions = new MissionActions(missionId, context, links);
+    this.policy = new DecisionPolicy(settings.escalationTarget());
     this.settings = settings;
     this.clock = clock;
   }
 
   public static Behavior<Command> create(
-      String missionId,
-      Dispatch dispatch,
-      MissionPeers peers,
-      MissionBudgets budgets,
-      CoordinatorSettings settings,
-      Clock clock) {
+      String missionId, MissionLinks links, CoordinatorSettings settings, Clock clock) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
-                timers ->
-                    new Mission(
-                        missionId, context, timers, dispatch, peers, budgets, settings, clock)));
+                timers -> new Mission(missionId, context, timers, links, settings, clock)));
   }
 
+  /** Starts sharding of missions on this node. */
   public static void init(
-      ActorSystem<?> system, Dispatch dispatch, CoordinatorSettings settings, Clock clock) {
-    MissionPeers peers = new ShardedMissionPeers(system, settings.peerTimeout());
-    MissionBudgets budgets = new ShardedMissionBudgets(system, settings.peerTimeout());
+      ActorSystem<?> system, MissionLinks links, CoordinatorSettings settings, Clock clock) {
     ClusterSharding.get(system)
         .init(
             Entity.of(
-                ENTITY_TYPE_KEY,
-                entity -> create(entity.getEntityId(), dispatch, peers, budgets, settings, clock)));
+                ENTITY_TYPE_KEY, entity -> create(entity.getEntityId(), links, settings, clock)));
   }
 
   @Override
@@ -326,33 +346,17 @@ public final class Mission
     builder
         .forStateType(Unknown.class)
         .onCommand(Submit.class, this::submit)
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(AcceptOffer.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(DeclineOffer.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(Heartbeat.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(CompleteAttempt.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(FailAttempt.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(HandOff.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(Approve.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(Cancel.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(ResolveEscalation.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
-        .onCommand(ReportChild.class, (s, c) -> Effect().reply(c.replyTo(), notFound()))
+        .onCommand(Request.class, (s, c) -> Guarded.refuse(Effect(), c, notFound()))
+        .onCommand(ReportChild.class, (s, c) -> Effect().reply(c.replyTo(), notFound().reply()))
+        .onCommand(Offer.class, (s, c) -> status(c.replyTo(), unknown(c.workspace())))
+        .onCommand(GiveUp.class, (s, c) -> status(c.replyTo(), unknown(c.workspace())))
         .onAnyCommand(command -> Effect().noReply());
     builder
         .forStateType(Known.class)
-        .onCommand(Submit.class, this::resubmit)
-        .onCommand(
-            Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.mission())))
-        .onCommand(AcceptOffer.class, this::acceptOffer)
-        .onCommand(DeclineOffer.class, this::declineOffer)
-        .onCommand(Heartbeat.class, this::heartbeat)
-        .onCommand(CompleteAttempt.class, this::completeAttempt)
-        .onCommand(FailAttempt.class, this::failAttempt)
-        .onCommand(HandOff.class, this::handOff)
-        .onCommand(Approve.class, this::approve)
-        .onCommand(Cancel.class, this::cancel)
-        .onCommand(ResolveEscalation.class, this::resolveEscalation)
+        .onCommand(Request.class, this::request)
         .onCommand(ReportChild.class, this::reportChild)
+        .onCommand(Offer.class, this::offer)
+        .onCommand(GiveUp.class, this::giveUp)
         .onCommand(OfferPlaced.class, this::offerPlaced)
         .onCommand(OfferUnanswered.class, this::offerUnanswered)
         .onCommand(PlaceOfferAgain.class, this::placeOfferAgain)
@@ -361,349 +365,267 @@ public final class Mission
         .onCommand(SettleAgain.class, (s, c) -> settleAgain(s.mission()))
         .onCommand(ChildSeen.class, this::childSeen)
         .onCommand(PeersUnanswered.class, this::peersUnanswered)
-        .onCommand(CallPeersAgain.class, (s, c) -> callPeers(s.mission()))
+        .onCommand(CallPeersAgain.class, (s, c) -> acting(() -> actions.callPeers(s.mission())))
         .onCommand(PeerAnswered.class, (s, c) -> Effect().noReply())
-        .onCommand(Tick.class, (s, c) -> deadline(s.mission()))
-        .onCommand(LookAgain.class, (s, c) -> lookAgain(s.mission()));
-    return builder.build();
+        .onCommand(Tick.class, (s, c) -> deadline(s));
+    return Guarded.commands(builder.build(), Effect(), context.getLog(), "mission " + missionId);
+  }
+
+  /**
+   * A request to a known mission. Another workspace's caller learns nothing (not found); each
+   * request then takes the one path of its kind.
+   */
+  private ReplyEffect<Event, State> request(Known state, Request request) {
+    MissionState mission = state.mission();
+    if (!request.caller().sees(mission.spec().workspace())) {
+      return Guarded.refuse(Effect(), request, notFound());
+    }
+    if (request instanceof Get get) {
+      return Effect().reply(get.replyTo(), StatusReply.success(mission));
+    }
+    if (request instanceof Submit submit) {
+      return mission.spec().equals(submit.spec())
+          ? Effect().reply(submit.replyTo(), StatusReply.success(mission))
+          : Guarded.refuse(
+              Effect(),
+              submit,
+              Rejection.conflict("mission " + missionId + " exists with a different spec"));
+    }
+    if (request instanceof Approve approve) {
+      return approve(state, approve);
+    }
+    if (request instanceof Cancel cancel) {
+      return mission.phase().isFinal()
+          ? Effect().reply(cancel.replyTo(), StatusReply.success(mission))
+          : decide(
+              state,
+              List.of(),
+              new Signal.CancelRequested(cancel.reason() + " (by " + cancel.caller().actor() + ")"),
+              answer(cancel));
+    }
+    if (request instanceof ResolveEscalation resolve) {
+      return resolveEscalation(state, resolve);
+    }
+    return workerCall(state, request);
   }
 
   // Submission and approval
 
   private ReplyEffect<Event, State> submit(Unknown state, Submit submit) {
+    if (!submit.caller().sees(submit.spec().workspace())) {
+      return Guarded.refuse(
+          Effect(),
+          submit,
+          Rejection.of(
+              Rejection.Code.FORBIDDEN,
+              "workspace " + submit.spec().workspace() + " is not the caller's workspace"));
+    }
     Instant now = clock.instant();
-    List<Event> events = new ArrayList<>();
-    events.add(new MissionSubmitted(missionId, submit.spec(), now));
+    List<Event> facts = new ArrayList<>();
+    facts.add(new MissionSubmitted(missionId, submit.spec(), now));
     if (submit.spec().approvalRequired()) {
-      events.add(new ApprovalRequested(now));
-      return persist(state, events, Optional.of(submit.replyTo()));
+      facts.add(new ApprovalRequested(now));
+      return persist(state, facts, missionOf(applyAll(state, facts)), answer(submit), true);
     }
-    return start(state, events, Optional.of(submit.replyTo()), Signal.Submitted::new);
-  }
-
-  /** Decides how a mission begins: split, proceed to a candidate, or wait in the queue. */
-  private ReplyEffect<Event, State> start(
-      State before,
-      List<Event> facts,
-      Optional<ActorRef<StatusReply<MissionState>>> replyTo,
-      Function<Optional<String>, Signal> signal) {
-    MissionState after = missionOf(applyAll(before, facts));
-    Optional<String> candidate =
-        after.spec().split().isPresent() ? Optional.empty() : candidate(after, List.of());
-    List<Decision> decisions = policy.decide(after, signal.apply(candidate));
-    releaseUnused(candidate, decisions);
-    List<Event> events = new ArrayList<>(facts);
-    decisions.forEach(d -> events.add(new DecisionMade(d, clock.instant())));
-    if (decisions.isEmpty()) {
-      events.add(new MissionQueued(clock.instant()));
-    }
-    return persist(before, events, replyTo);
-  }
-
-  private ReplyEffect<Event, State> resubmit(Known state, Submit submit) {
-    if (state.mission().spec().equals(submit.spec())) {
-      return Effect().reply(submit.replyTo(), StatusReply.success(state.mission()));
-    }
-    return Effect()
-        .reply(
-            submit.replyTo(),
-            Rejection.reply(
-                Rejection.CONFLICT, "mission " + missionId + " exists with a different spec"));
+    return decide(state, facts, new Signal.Submitted(), answer(submit));
   }
 
   private ReplyEffect<Event, State> approve(Known state, Approve approve) {
     MissionState mission = state.mission();
     if (mission.phase() != Phase.AWAITING_APPROVAL) {
-      return Effect()
-          .reply(
-              approve.replyTo(),
-              Rejection.reply(
-                  Rejection.CONFLICT,
-                  "mission "
-                      + missionId
-                      + " is "
-                      + mission.phase().wire()
-                      + ", not awaiting approval"));
+      return Guarded.refuse(
+          Effect(),
+          approve,
+          Rejection.conflict(
+              "mission "
+                  + missionId
+                  + " is "
+                  + mission.phase().wire()
+                  + ", not awaiting approval"));
     }
-    MissionState.Approval answer =
-        new MissionState.Approval(approve.granted(), approve.note(), approve.by(), clock.instant());
-    List<Event> facts = new ArrayList<>(List.of(new ApprovalGiven(answer)));
-    if (!approve.granted()) {
-      return decide(
-          mission,
-          facts,
-          new Signal.ApprovalGiven(false, approve.note(), Optional.empty()),
-          Optional.empty(),
-          Optional.of(approve.replyTo()));
-    }
-    return start(
+    MissionState.Approval approval =
+        new MissionState.Approval(
+            approve.granted(), approve.note(), approve.caller().actor(), clock.instant());
+    return decide(
         state,
-        facts,
-        Optional.of(approve.replyTo()),
-        candidate -> new Signal.ApprovalGiven(true, approve.note(), candidate));
+        List.of(new ApprovalGiven(approval)),
+        new Signal.ApprovalGiven(approve.granted(), approve.note()),
+        answer(approve));
   }
 
   // The worker's side of an attempt
 
-  private ReplyEffect<Event, State> acceptOffer(Known state, AcceptOffer accept) {
-    return onAttempt(
-        state.mission(),
-        accept.attempt(),
-        accept.replyTo(),
-        Set.of(Attempt.State.RUNNING, Attempt.State.SUCCEEDED, Attempt.State.FAILED),
-        attempt ->
-            persist(
-                state,
-                List.of(new OfferAccepted(accept.attempt(), clock.instant())),
-                Optional.of(accept.replyTo())));
-  }
-
-  private ReplyEffect<Event, State> declineOffer(Known state, DeclineOffer decline) {
-    MissionState mission = state.mission();
-    return onAttempt(
-        mission,
-        decline.attempt(),
-        decline.replyTo(),
-        Set.of(Attempt.State.WITHDRAWN),
-        attempt -> {
-          if (attempt.state() != Attempt.State.OFFERED) {
-            return Effect()
-                .reply(
-                    decline.replyTo(),
-                    Rejection.reply(
-                        Rejection.CONFLICT,
-                        "attempt " + attempt.number() + " is running: report it failed instead"));
-          }
-          List<Event> facts =
-              List.of(
-                  new AttemptWithdrawn(
-                      attempt.number(), "declined: " + decline.reason(), clock.instant()));
-          Optional<String> alternative =
-              candidate(applyAll(mission, facts), List.of(attempt.participantId()));
-          return decide(
-              mission,
-              facts,
-              new Signal.OfferDeclined(
-                  attempt.number(), attempt.participantId(), decline.reason(), alternative),
-              alternative,
-              Optional.of(decline.replyTo()));
-        });
-  }
-
-  private ReplyEffect<Event, State> heartbeat(Known state, Heartbeat beat) {
-    MissionState mission = state.mission();
-    return onAttempt(
-        mission,
-        beat.attempt(),
-        beat.replyTo(),
-        Set.of(),
-        attempt -> {
-          lastSeen.put(attempt.number(), clock.instant());
-          boolean changed =
-              attempt.state() == Attempt.State.OFFERED
-                  || beat.progress().filter(p -> p != attempt.progress()).isPresent()
-                  || beat.cost().filter(c -> c != attempt.cost()).isPresent();
-          if (!changed) {
-            arm(mission);
-            return Effect().reply(beat.replyTo(), StatusReply.success(mission));
-          }
-          List<Event> facts =
-              List.of(
-                  new HeartbeatRecorded(
-                      attempt.number(), beat.progress(), beat.cost(), clock.instant()));
-          Optional<MissionSpec.BudgetRef> budget = mission.spec().budget();
-          double used = beat.cost().orElse(attempt.cost());
-          if (budget.isPresent() && used > budget.get().estimate()) {
-            return decide(
-                mission,
-                facts,
-                new Signal.BudgetExceeded(
-                    attempt.number(), budget.get().scope(), used, budget.get().estimate()),
-                Optional.empty(),
-                Optional.of(beat.replyTo()));
-          }
-          return persist(state, facts, Optional.of(beat.replyTo()));
-        });
-  }
-
-  private ReplyEffect<Event, State> completeAttempt(Known state, CompleteAttempt complete) {
-    MissionState mission = state.mission();
-    return onAttempt(
-        mission,
-        complete.attempt(),
-        complete.replyTo(),
-        Set.of(Attempt.State.SUCCEEDED),
-        attempt ->
-            decide(
-                mission,
-                List.of(
-                    new AttemptSucceeded(
-                        attempt.number(), complete.result(), complete.cost(), clock.instant())),
-                new Signal.AttemptSucceeded(attempt.number()),
-                Optional.empty(),
-                Optional.of(complete.replyTo())));
-  }
-
-  private ReplyEffect<Event, State> failAttempt(Known state, FailAttempt fail) {
-    MissionState mission = state.mission();
-    return onAttempt(
-        mission,
-        fail.attempt(),
-        fail.replyTo(),
-        Set.of(Attempt.State.FAILED),
-        attempt ->
-            decide(
-                mission,
-                List.of(
-                    new AttemptFailed(
-                        attempt.number(), fail.failure(), fail.cost(), clock.instant())),
-                new Signal.AttemptFailed(attempt.number()),
-                Optional.empty(),
-                Optional.of(fail.replyTo())));
-  }
-
-  private ReplyEffect<Event, State> handOff(Known state, HandOff handOff) {
-    MissionState mission = state.mission();
-    return onAttempt(
-        mission,
-        handOff.attempt(),
-        handOff.replyTo(),
-        Set.of(Attempt.State.HANDED_OFF),
-        attempt -> {
-          MissionState.Handoff handoff =
-              new MissionState.Handoff(
-                  attempt.number(),
-                  attempt.participantId(),
-                  handOff.to(),
-                  handOff.note(),
-                  clock.instant());
-          List<Event> facts = List.of(new AttemptHandedOff(handoff));
-          Optional<String> candidate =
-              candidate(applyAll(mission, facts), List.of(attempt.participantId()));
-          return decide(
-              mission,
-              facts,
-              new Signal.HandedOff(attempt.number(), handOff.note(), candidate),
-              candidate,
-              Optional.of(handOff.replyTo()));
-        });
-  }
-
   /**
-   * Runs {@code action} for a worker's call about {@code number} when that attempt is still the
-   * worker's to run; a call in one of the {@code done} states changes nothing (it is a repeat); any
-   * other call is stale, and the worker is told to stand down.
+   * A worker's call about attempt {@code n}. When that attempt is not the worker's to run any more
+   * the call is stale (the worker must stand down); a repeat of what already happened changes
+   * nothing; anything else takes the one path.
    */
-  private ReplyEffect<Event, State> onAttempt(
-      MissionState mission,
-      int number,
-      ActorRef<StatusReply<MissionState>> replyTo,
-      Set<Attempt.State> done,
-      Function<Attempt, ReplyEffect<Event, State>> action) {
-    Optional<Attempt> attempt = mission.attempt(number);
-    if (attempt.isEmpty()) {
-      return Effect()
-          .reply(
-              replyTo,
-              Rejection.reply(
-                  Rejection.NOT_FOUND, "mission " + missionId + " has no attempt " + number));
+  private ReplyEffect<Event, State> workerCall(Known state, Request request) {
+    MissionState mission = state.mission();
+    int number = attemptOf(request);
+    Optional<Attempt> found = mission.attempt(number);
+    if (found.isEmpty()) {
+      return Guarded.refuse(
+          Effect(),
+          request,
+          Rejection.notFound("mission " + missionId + " has no attempt " + number));
     }
-    if (done.contains(attempt.get().state())) {
-      return Effect().reply(replyTo, StatusReply.success(mission));
+    Attempt attempt = found.get();
+    if (repeats(request, attempt)) {
+      return Effect().reply(request.replyTo(), StatusReply.success(mission));
     }
-    if (!attempt.get().active()) {
-      Attempt a = attempt.get();
-      return Effect()
-          .reply(
-              replyTo,
-              Rejection.reply(
-                  STALE_ATTEMPT,
-                  "attempt "
-                      + number
-                      + " of mission "
-                      + missionId
-                      + " is "
-                      + a.state().wire()
-                      + a.endReason().map(r -> " (" + r + ")").orElse("")
-                      + "; stand down"));
+    if (!attempt.active()) {
+      return Guarded.refuse(
+          Effect(),
+          request,
+          Rejection.of(
+              Rejection.Code.STALE_ATTEMPT,
+              "attempt "
+                  + number
+                  + " of mission "
+                  + missionId
+                  + " is "
+                  + attempt.state().wire()
+                  + attempt.endReason().map(r -> " (" + r + ")").orElse("")
+                  + "; stand down"));
     }
-    return action.apply(attempt.get());
+    Instant now = clock.instant();
+    if (request instanceof AcceptOffer accept) {
+      return persist(
+          state,
+          List.of(new OfferAccepted(number, now)),
+          mission.accepted(number, now),
+          answer(accept),
+          true);
+    }
+    if (request instanceof DeclineOffer decline) {
+      if (attempt.state() != Attempt.State.OFFERED) {
+        return Guarded.refuse(
+            Effect(),
+            decline,
+            Rejection.conflict("attempt " + number + " is running: report it failed instead"));
+      }
+      return decide(
+          state,
+          List.of(new AttemptWithdrawn(number, "declined: " + decline.reason(), now)),
+          new Signal.OfferDeclined(number, attempt.participantId(), decline.reason()),
+          answer(decline));
+    }
+    if (request instanceof Heartbeat beat) {
+      return heartbeat(state, attempt, beat);
+    }
+    if (request instanceof CompleteAttempt complete) {
+      return decide(
+          state,
+          List.of(new AttemptSucceeded(number, complete.result(), complete.cost(), now)),
+          new Signal.AttemptSucceeded(number),
+          answer(complete));
+    }
+    if (request instanceof FailAttempt fail) {
+      return decide(
+          state,
+          List.of(new AttemptFailed(number, fail.failure(), fail.cost(), now)),
+          new Signal.AttemptFailed(number),
+          answer(fail));
+    }
+    HandOff handOff = (HandOff) request;
+    Requirements now_ = mission.requirements();
+    Requirements to =
+        new Requirements(
+            handOff.capabilities().orElse(now_.capabilities()),
+            handOff.role().map(Set::of).orElse(now_.roles()),
+            handOff.participant());
+    return decide(
+        state,
+        List.of(
+            new AttemptHandedOff(
+                new MissionState.Handoff(
+                    number, attempt.participantId(), to, handOff.note(), now))),
+        new Signal.HandedOff(number, handOff.note()),
+        answer(handOff));
+  }
+
+  /** A heartbeat that changes nothing recorded is answered without an event. */
+  private ReplyEffect<Event, State> heartbeat(Known state, Attempt attempt, Heartbeat beat) {
+    MissionState mission = state.mission();
+    lastSeen.put(attempt.number(), clock.instant());
+    boolean changed =
+        attempt.state() == Attempt.State.OFFERED
+            || beat.progress().filter(p -> p != attempt.progress()).isPresent()
+            || beat.cost().filter(c -> !c.equals(attempt.cost())).isPresent();
+    if (!changed) {
+      arm(mission);
+      return Effect().reply(beat.replyTo(), StatusReply.success(mission));
+    }
+    return decide(
+        state,
+        List.of(
+            new HeartbeatRecorded(attempt.number(), beat.progress(), beat.cost(), clock.instant())),
+        new Signal.UsageReported(attempt.number()),
+        answer(beat));
+  }
+
+  private static int attemptOf(Request request) {
+    if (request instanceof AcceptOffer r) {
+      return r.attempt();
+    }
+    if (request instanceof DeclineOffer r) {
+      return r.attempt();
+    }
+    if (request instanceof Heartbeat r) {
+      return r.attempt();
+    }
+    if (request instanceof CompleteAttempt r) {
+      return r.attempt();
+    }
+    if (request instanceof FailAttempt r) {
+      return r.attempt();
+    }
+    return ((HandOff) request).attempt();
+  }
+
+  /** Whether the worker's call repeats what the attempt already did (answered as it stands). */
+  private static boolean repeats(Request request, Attempt attempt) {
+    Attempt.State was = attempt.state();
+    if (request instanceof AcceptOffer) {
+      return was == Attempt.State.RUNNING
+          || was == Attempt.State.SUCCEEDED
+          || was == Attempt.State.FAILED;
+    }
+    if (request instanceof DeclineOffer) {
+      return was == Attempt.State.WITHDRAWN;
+    }
+    if (request instanceof CompleteAttempt) {
+      return was == Attempt.State.SUCCEEDED;
+    }
+    if (request instanceof FailAttempt) {
+      return was == Attempt.State.FAILED;
+    }
+    return request instanceof HandOff && was == Attempt.State.HANDED_OFF;
   }
 
   // Operators and the mission tree
 
-  private ReplyEffect<Event, State> cancel(Known state, Cancel cancel) {
-    MissionState mission = state.mission();
-    if (mission.phase().isFinal()) {
-      return Effect().reply(cancel.replyTo(), StatusReply.success(mission));
-    }
-    return decide(
-        mission,
-        List.of(),
-        new Signal.CancelRequested(cancel.reason() + " (by " + cancel.by() + ")"),
-        Optional.empty(),
-        Optional.of(cancel.replyTo()));
-  }
-
   private ReplyEffect<Event, State> resolveEscalation(Known state, ResolveEscalation resolve) {
     MissionState mission = state.mission();
-    Optional<Escalation> escalation = mission.escalation(resolve.escalationId());
-    if (escalation.isEmpty()) {
-      return Effect()
-          .reply(
-              resolve.replyTo(),
-              Rejection.reply(
-                  Rejection.NOT_FOUND, "escalation " + resolve.escalationId() + " does not exist"));
-    }
-    Optional<String> refusal = refusal(mission, escalation.get(), resolve);
+    Optional<Rejection> refusal =
+        mission.refusalToResolve(resolve.escalationId(), resolve.action());
     if (refusal.isPresent()) {
-      String code = escalation.get().open() ? Rejection.CONFLICT : "already_resolved";
-      return Effect().reply(resolve.replyTo(), Rejection.reply(code, refusal.get()));
+      return Guarded.refuse(Effect(), resolve, refusal.get());
     }
     Escalation.Resolution how =
         new Escalation.Resolution(
             resolve.action(),
             resolve.participantId(),
             resolve.note(),
-            resolve.by(),
+            resolve.caller().actor(),
             clock.instant());
     return decide(
-        mission,
+        state,
         List.of(new EscalationResolved(resolve.escalationId(), how)),
         new Signal.EscalationResolved(
             resolve.escalationId(), resolve.action(), resolve.note(), resolve.participantId()),
-        Optional.empty(),
-        Optional.of(resolve.replyTo()));
-  }
-
-  /** Why an escalation cannot be resolved this way, if it cannot. */
-  private static Optional<String> refusal(
-      MissionState mission, Escalation escalation, ResolveEscalation resolve) {
-    if (!escalation.open()) {
-      return Optional.of(
-          "escalation "
-              + escalation.id()
-              + " was already resolved with "
-              + escalation.resolution().orElseThrow().action().wire());
-    }
-    boolean split = !mission.children().isEmpty();
-    return switch (resolve.action()) {
-      case RETRY, RAISE_BUDGET, REASSIGN, CONFIRM_RECOVERY -> {
-        if (split) {
-          yield Optional.of(
-              "mission "
-                  + mission.id()
-                  + " waits on its children: resolve the child's escalation, or cancel or"
-                  + " accept_failure here");
-        }
-        if (resolve.action() == Escalation.Action.CONFIRM_RECOVERY
-            && escalation.recoveryAction().isEmpty()) {
-          yield Optional.of("escalation " + escalation.id() + " has no recovery action to confirm");
-        }
-        yield Optional.empty();
-      }
-      default -> Optional.empty();
-    };
+        answer(resolve));
   }
 
   private ReplyEffect<Event, State> reportChild(Known state, ReportChild report) {
@@ -713,40 +635,39 @@ public final class Mission
       return Effect()
           .reply(
               report.replyTo(),
-              Rejection.reply(
-                  Rejection.NOT_FOUND,
-                  "mission " + missionId + " has no child " + report.childId()));
+              Rejection.notFound("mission " + missionId + " has no child " + report.childId())
+                  .reply());
     }
     if (child.get().outcome().equals(Optional.of(report.outcome()))) {
       return Effect().reply(report.replyTo(), StatusReply.success(mission));
     }
-    return childOutcome(mission, report.childId(), report.outcome(), Optional.of(report.replyTo()));
+    return childOutcome(
+        state,
+        report.childId(),
+        report.outcome(),
+        Optional.of(new Answer<>(report.replyTo(), m -> m)));
   }
 
   private ReplyEffect<Event, State> childSeen(Known state, ChildSeen seen) {
-    MissionState mission = state.mission();
     boolean news =
         (seen.phase().isFinal() || seen.phase() == Phase.ESCALATED)
-            && mission
+            && state
+                .mission()
                 .child(seen.childId())
                 .filter(c -> !c.outcome().equals(Optional.of(seen.phase())))
                 .isPresent();
     return news
-        ? childOutcome(mission, seen.childId(), seen.phase(), Optional.empty())
+        ? childOutcome(state, seen.childId(), seen.phase(), Optional.empty())
         : Effect().noReply();
   }
 
   private ReplyEffect<Event, State> childOutcome(
-      MissionState mission,
-      String childId,
-      Phase outcome,
-      Optional<ActorRef<StatusReply<MissionState>>> replyTo) {
+      Known state, String childId, Phase outcome, Optional<Answer<MissionState>> answer) {
     return decide(
-        mission,
+        state,
         List.of(new ChildReported(childId, outcome, clock.instant())),
         new Signal.ChildReported(childId, outcome),
-        Optional.empty(),
-        replyTo);
+        answer);
   }
 
   private ReplyEffect<Event, State> peersUnanswered(Known state, PeersUnanswered unanswered) {
@@ -761,26 +682,46 @@ public final class Mission
     return Effect().noReply();
   }
 
+  // The backlog
+
+  private ReplyEffect<Event, State> offer(Known state, Offer offer) {
+    if (!state.mission().waitsFor(offer.attempt())) {
+      return status(offer.replyTo(), workStatus(state.mission()));
+    }
+    return decide(
+        state,
+        List.of(),
+        new Signal.Offered(offer.attempt(), offer.participantId()),
+        Optional.of(new Answer<>(offer.replyTo(), this::workStatus)));
+  }
+
+  private ReplyEffect<Event, State> giveUp(Known state, GiveUp giveUp) {
+    if (!state.mission().waitsFor(giveUp.attempt())) {
+      return status(giveUp.replyTo(), workStatus(state.mission()));
+    }
+    return decide(
+        state,
+        List.of(),
+        new Signal.GivenUp(giveUp.attempt(), giveUp.why()),
+        Optional.of(new Answer<>(giveUp.replyTo(), this::workStatus)));
+  }
+
   // Offers
 
   private ReplyEffect<Event, State> offerPlaced(Known state, OfferPlaced placed) {
-    MissionState mission = state.mission();
     if (!(placed.result() instanceof Inbox.Refused refused)
-        || !isOffered(mission, placed.attempt())) {
+        || !isOffered(state.mission(), placed.attempt())) {
       return Effect().noReply();
     }
-    List<Event> facts =
+    return decide(
+        state,
         List.of(
             new AttemptWithdrawn(
-                placed.attempt(), "refused by the inbox: " + refused.reason(), clock.instant()));
-    Optional<String> alternative =
-        candidate(applyAll(mission, facts), List.of(placed.participantId()));
-    return decide(
-        mission,
-        facts,
+                placed.attempt(),
+                "refused by the inbox: " + refused.rejection().message(),
+                clock.instant())),
         new Signal.OfferRefused(
-            placed.attempt(), placed.participantId(), refused.reason(), alternative),
-        alternative,
+            placed.attempt(), placed.participantId(), refused.rejection().message()),
         Optional.empty());
   }
 
@@ -802,10 +743,9 @@ public final class Mission
   }
 
   private ReplyEffect<Event, State> placeOfferAgain(Known state, PlaceOfferAgain again) {
-    if (isOffered(state.mission(), again.attempt())) {
-      placeOffer(state.mission());
-    }
-    return Effect().noReply();
+    return isOffered(state.mission(), again.attempt())
+        ? acting(() -> actions.placeOffer(state.mission()))
+        : Effect().noReply();
   }
 
   private ReplyEffect<Event, State> reservationDenied(Known state, ReservationDenied denied) {
@@ -815,168 +755,142 @@ public final class Mission
     }
     String scope = mission.spec().budget().map(MissionSpec.BudgetRef::scope).orElse("?");
     return decide(
-        mission,
+        state,
         List.of(
             new AttemptWithdrawn(
                 denied.attempt(), "budget denied: " + denied.reason(), clock.instant())),
         new Signal.BudgetDenied(denied.attempt(), scope, denied.reason()),
-        Optional.empty(),
         Optional.empty());
   }
 
-  private ReplyEffect<Event, State> budgetUnsettled(Known state, BudgetUnsettled unsettledCall) {
-    unsettled.add(unsettledCall.attempt());
+  private ReplyEffect<Event, State> budgetUnsettled(Known state, BudgetUnsettled call) {
+    unsettled.add(call.attempt());
     context
         .getLog()
         .warn(
             "Mission {}: the budget did not confirm the usage of attempt {} ({}); trying again in {}",
             missionId,
-            unsettledCall.attempt(),
-            unsettledCall.problem(),
+            call.attempt(),
+            call.problem(),
             settings.offerRetryInterval());
-    timers.startSingleTimer("settle", SettleAgain.INSTANCE, settings.offerRetryInterval());
+    timers.startSingleTimer(SETTLE_TIMER, SettleAgain.INSTANCE, settings.offerRetryInterval());
     return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> settleAgain(MissionState mission) {
     List<Integer> again = List.copyOf(unsettled);
     unsettled.clear();
-    again.forEach(n -> mission.attempt(n).ifPresent(a -> settle(mission, a)));
-    return Effect().noReply();
+    return acting(
+        () -> again.forEach(n -> mission.attempt(n).ifPresent(a -> actions.settle(mission, a))));
   }
 
-  // Deadlines and waiting
+  // Deadlines
 
-  private ReplyEffect<Event, State> deadline(MissionState mission) {
+  private ReplyEffect<Event, State> deadline(Known state) {
+    MissionState mission = state.mission();
     Instant now = clock.instant();
     Optional<Deadlines.Deadline> due =
-        Deadlines.next(mission, seen(mission), now).filter(d -> !now.isBefore(d.at()));
+        Deadlines.next(mission, seen(mission)).filter(d -> !now.isBefore(d.at()));
     if (due.isEmpty()) {
       arm(mission);
       return Effect().noReply();
     }
     Deadlines.Deadline d = due.get();
     String participant = mission.currentAttempt().map(Attempt::participantId).orElse("");
-    return switch (d.kind()) {
-      case OFFER_EXPIRES -> {
-        Optional<String> alternative = candidate(mission, List.of(participant));
-        yield decide(
-            mission,
-            List.of(),
-            new Signal.OfferExpired(d.attempt(), participant, alternative),
-            alternative,
-            Optional.empty());
-      }
-      case HEARTBEAT_EXPIRES ->
-          decide(
-              mission,
-              List.of(),
-              new Signal.HeartbeatExpired(d.attempt(), participant),
-              Optional.empty(),
-              Optional.empty());
-      case START_TO_CLOSE_EXPIRES ->
-          decide(
-              mission,
-              List.of(),
-              new Signal.StartToCloseExpired(d.attempt(), participant),
-              Optional.empty(),
-              Optional.empty());
-      case RETRY_DUE -> lookAgain(mission);
-      case WAIT_EXPIRES -> {
-        Optional<String> last = waitingCandidate(mission);
-        yield last.isPresent()
-            ? decide(
-                mission, List.of(), new Signal.CandidateFound(last.get()), last, Optional.empty())
-            : decide(
-                mission, List.of(), new Signal.WaitExpired(), Optional.empty(), Optional.empty());
-      }
-    };
+    Signal signal =
+        switch (d.kind()) {
+          case OFFER_EXPIRES -> new Signal.OfferExpired(d.attempt(), participant);
+          case HEARTBEAT_EXPIRES -> new Signal.HeartbeatExpired(d.attempt(), participant);
+          case START_TO_CLOSE_EXPIRES -> new Signal.StartToCloseExpired(d.attempt(), participant);
+        };
+    return decide(state, List.of(), signal, Optional.empty());
   }
 
-  private ReplyEffect<Event, State> lookAgain(MissionState mission) {
-    boolean due = mission.retryAt().filter(at -> clock.instant().isBefore(at)).isEmpty();
-    if (!mission.phase().waiting() || !due) {
-      arm(mission);
-      return Effect().noReply();
-    }
-    Optional<String> candidate = waitingCandidate(mission);
-    if (candidate.isEmpty()) {
-      arm(mission);
-      return Effect().noReply();
-    }
-    return decide(
-        mission,
-        List.of(),
-        new Signal.CandidateFound(candidate.get()),
-        candidate,
-        Optional.empty());
-  }
-
-  /** Whom a waiting mission could go to now: preferably not those it avoids, else anyone. */
-  private Optional<String> waitingCandidate(MissionState mission) {
-    return candidate(mission, mission.avoid())
-        .or(() -> mission.avoid().isEmpty() ? Optional.empty() : candidate(mission, List.of()));
-  }
-
-  // Deciding and persisting
+  // Deciding and persisting: the one path
 
   /**
    * Applies {@code facts}, asks the policy about {@code signal}, and persists the facts with the
-   * decisions. A candidate the decisions do not use is given back to the index.
+   * decisions; each event is folded once here. A fact the transition table forbids refuses the
+   * command.
    */
-  private ReplyEffect<Event, State> decide(
-      MissionState mission,
-      List<Event> facts,
-      Signal signal,
-      Optional<String> candidate,
-      Optional<ActorRef<StatusReply<MissionState>>> replyTo) {
-    MissionState after;
+  private <R> ReplyEffect<Event, State> decide(
+      State before, List<Event> facts, Signal signal, Optional<Answer<R>> answer) {
+    MissionState afterFacts;
     try {
-      after = missionOf(applyAll(new Known(mission), facts));
+      afterFacts = missionOf(applyAll(before, facts));
     } catch (IllegalStateException illegal) {
-      return reject(replyTo, illegal);
+      return illegal(answer, illegal);
     }
-    List<Decision> decisions = policy.decide(after, signal);
-    releaseUnused(candidate, decisions);
-    List<Event> events = new ArrayList<>(facts);
     Instant now = clock.instant();
-    decisions.forEach(d -> events.add(new DecisionMade(d, now)));
+    List<Event> events = new ArrayList<>(facts);
+    MissionState after = afterFacts;
+    List<Decision> decisions = policy.decide(afterFacts, signal);
+    try {
+      for (Decision decision : decisions) {
+        events.add(new DecisionMade(decision, now));
+        after = after.decided(decision, now);
+      }
+      if (signal instanceof Signal.Submitted
+          || signal instanceof Signal.ApprovalGiven a && a.granted()) {
+        if (decisions.isEmpty()) {
+          events.add(new MissionQueued(now));
+          after = after.queued(now);
+        }
+      }
+    } catch (IllegalStateException illegal) {
+      return illegal(answer, illegal);
+    }
     if (events.isEmpty()) {
-      return replyTo.isPresent()
-          ? Effect().reply(replyTo.get(), StatusReply.success(mission))
+      MissionState unchanged = missionOf(before);
+      return answer.isPresent()
+          ? Effect()
+              .reply(answer.get().to(), StatusReply.success(answer.get().of().apply(unchanged)))
           : Effect().noReply();
     }
-    return persist(new Known(mission), events, replyTo);
+    boolean fromDispatcher = signal instanceof Signal.Offered || signal instanceof Signal.GivenUp;
+    return persist(before, events, after, answer, !fromDispatcher);
   }
 
   /**
-   * Persists events after checking, on a copy of the state, that the transition table allows them:
-   * an illegal command is refused with a reason and persists nothing. Then acts on the new state.
+   * Persists {@code events} (whose outcome is {@code after}), then acts on the new state and
+   * answers. {@code tellDispatcher}: false when the answer goes to the dispatcher anyway.
    */
-  private ReplyEffect<Event, State> persist(
-      State before, List<Event> events, Optional<ActorRef<StatusReply<MissionState>>> replyTo) {
-    try {
-      applyAll(before, events);
-    } catch (IllegalStateException illegal) {
-      return reject(replyTo, illegal);
-    }
+  private <R> ReplyEffect<Event, State> persist(
+      State before,
+      List<Event> events,
+      MissionState after,
+      Optional<Answer<R>> answer,
+      boolean tellDispatcher) {
     var effect =
         Effect()
             .persist(events)
-            .thenRun((State after) -> afterPersist(before, missionOf(after), events));
-    return replyTo.isPresent()
-        ? effect.thenReply(replyTo.get(), after -> StatusReply.success(((Known) after).mission()))
+            .thenRun(
+                (State persisted) ->
+                    Guarded.sideEffect(
+                        context.getLog(),
+                        "mission " + missionId,
+                        "act after " + events.size() + " events",
+                        () -> afterPersist(before, after, events, tellDispatcher)));
+    return answer.isPresent()
+        ? effect.thenReply(
+            answer.get().to(), persisted -> StatusReply.success(answer.get().of().apply(after)))
         : effect.thenNoReply();
   }
 
-  private ReplyEffect<Event, State> reject(
-      Optional<ActorRef<StatusReply<MissionState>>> replyTo, IllegalStateException illegal) {
-    if (replyTo.isPresent()) {
+  private <R> ReplyEffect<Event, State> illegal(
+      Optional<Answer<R>> answer, IllegalStateException illegal) {
+    if (answer.isPresent()) {
       return Effect()
-          .reply(replyTo.get(), Rejection.reply("illegal_transition", illegal.getMessage()));
+          .reply(
+              answer.get().to(),
+              Rejection.of(Rejection.Code.ILLEGAL_TRANSITION, illegal.getMessage()).reply());
     }
     context.getLog().warn("Mission {}: {}", missionId, illegal.getMessage());
     return Effect().noReply();
+  }
+
+  private static Optional<Answer<MissionState>> answer(Request request) {
+    return Optional.of(new Answer<>(request.replyTo(), m -> m));
   }
 
   private static State applyAll(State state, List<Event> events) {
@@ -987,10 +901,6 @@ public final class Mission
     return next;
   }
 
-  private static MissionState applyAll(MissionState mission, List<Event> events) {
-    return missionOf(applyAll(new Known(mission), events));
-  }
-
   private static MissionState missionOf(State state) {
     return ((Known) state).mission();
   }
@@ -998,36 +908,51 @@ public final class Mission
   // Acting on the persisted state (idempotent)
 
   /** After events were persisted: carry out the new decisions, then arm the next deadline. */
-  private void afterPersist(State previous, MissionState after, List<Event> events) {
-    if (previous instanceof Known known) {
-      releaseEnded(known.mission(), after);
-    }
-    Phase before = previous instanceof Known known ? known.mission().phase() : null;
+  private void afterPersist(
+      State previous, MissionState after, List<Event> events, boolean tellDispatcher) {
+    Optional<MissionState> before =
+        previous instanceof Known known ? Optional.of(known.mission()) : Optional.empty();
+    before.ifPresent(b -> settleEnded(b, after));
     for (Event event : events) {
       if (event instanceof DecisionMade made) {
         carryOut(after, made.decision());
       }
       if (event instanceof EscalationResolved resolved
           && resolved.resolution().action() == Escalation.Action.CONFIRM_RECOVERY) {
-        requestRecovery(after, resolved.escalationId());
+        actions.requestRecovery(after, resolved.escalationId());
       }
     }
-    if (after.phase() != before) {
-      reportToParent(after);
+    if (before.map(MissionState::phase).filter(p -> p == after.phase()).isEmpty()) {
+      actions.reportToParent(after);
+    }
+    WorkStatus status = workStatus(after);
+    boolean changed = before.map(b -> !sameStatus(b.workStatus(0), status)).orElse(true);
+    if (tellDispatcher && changed && !(status instanceof WorkStatus.Idle && before.isEmpty())) {
+      actions.tellDispatcher(status);
     }
     arm(after);
   }
 
   private void carryOut(MissionState mission, Decision decision) {
     if (decision instanceof Decision.Proceed) {
-      placeOffer(mission);
+      actions.placeOffer(mission);
     } else if (decision instanceof Decision.Split) {
-      submitChildren(mission);
+      actions.submitChildren(mission);
     } else if (decision instanceof Decision.StandDown down) {
       for (int number : down.attempts()) {
-        mission.attempt(number).ifPresent(a -> tellToStandDown(a, down.reason()));
+        mission.attempt(number).ifPresent(a -> actions.tellToStandDown(a, down.reason()));
       }
-      down.children().forEach(child -> cancelChild(child, down.reason()));
+      down.children().forEach(child -> actions.cancelChild(child, down.reason()));
+    }
+  }
+
+  /** Every attempt that was active and has ended commits what it used. */
+  private void settleEnded(MissionState before, MissionState after) {
+    for (Attempt was : before.attempts()) {
+      if (was.active() && after.attempt(was.number()).filter(Attempt::active).isEmpty()) {
+        lastSeen.remove(was.number());
+        actions.settle(after, after.attempt(was.number()).orElseThrow());
+      }
     }
   }
 
@@ -1038,46 +963,31 @@ public final class Mission
     }
     MissionState mission = known.mission();
     mission.activeAttempt().ifPresent(a -> lastSeen.put(a.number(), clock.instant()));
-    mission.attempts().stream().filter(a -> !a.active()).forEach(a -> settle(mission, a));
+    mission.attempts().stream().filter(a -> !a.active()).forEach(a -> actions.settle(mission, a));
     if (mission.phase() == Phase.OFFERED) {
-      placeOffer(mission);
+      actions.placeOffer(mission);
     }
-    callPeersNow(mission);
+    actions.callPeers(mission);
+    WorkStatus status = workStatus(mission);
+    if (!(status instanceof WorkStatus.Idle)) {
+      actions.tellDispatcher(status);
+    }
     arm(mission);
   }
 
-  private ReplyEffect<Event, State> callPeers(MissionState mission) {
-    callPeersNow(mission);
+  /** Runs actions that need no event; a failure is logged, the mission goes on. */
+  private ReplyEffect<Event, State> acting(Runnable what) {
+    Guarded.sideEffect(context.getLog(), "mission " + missionId, "act", what);
     return Effect().noReply();
   }
 
-  /** Submits unfinished children, cancels them when the mission was cancelled, reports upwards. */
-  private void callPeersNow(MissionState mission) {
-    if (mission.phase() == Phase.SPLIT || mission.phase() == Phase.ESCALATED) {
-      submitChildren(mission);
-    }
-    if (mission.phase() == Phase.CANCELLED || mission.phase() == Phase.STOOD_DOWN) {
-      unfinishedChildren(mission)
-          .forEach(child -> cancelChild(child, "the parent ended " + mission.phase().wire()));
-    }
-    reportToParent(mission);
-  }
-
   private void arm(MissionState mission) {
-    Instant now = clock.instant();
-    Optional<Deadlines.Deadline> next = Deadlines.next(mission, seen(mission), now);
+    Optional<Deadlines.Deadline> next = Deadlines.next(mission, seen(mission));
     if (next.isPresent()) {
-      Duration in = Duration.between(now, next.get().at());
+      Duration in = Duration.between(clock.instant(), next.get().at());
       timers.startSingleTimer(DEADLINE_TIMER, Tick.INSTANCE, in.isNegative() ? Duration.ZERO : in);
     } else {
       timers.cancel(DEADLINE_TIMER);
-    }
-    boolean due = mission.retryAt().filter(now::isBefore).isEmpty();
-    if (mission.phase().waiting() && due) {
-      timers.startSingleTimer(
-          LOOK_AGAIN_TIMER, LookAgain.INSTANCE, settings.dispatchRetryInterval());
-    } else {
-      timers.cancel(LOOK_AGAIN_TIMER);
     }
   }
 
@@ -1085,214 +995,33 @@ public final class Mission
     return mission.currentAttempt().map(a -> lastSeen.get(a.number()));
   }
 
-  private void placeOffer(MissionState mission) {
-    Attempt attempt = mission.currentAttempt().orElseThrow();
-    Inbox.Draft draft =
-        new Inbox.Draft(
-            offerMessageId(missionId, attempt.number()),
-            Inbox.MessageType.TASK_OFFER,
-            missionId,
-            attempt.number(),
-            offerPayload(mission));
-    String participant = attempt.participantId();
-    int number = attempt.number();
-    CompletionStage<Command> placed =
-        reserve(mission, draft.messageId())
-            .thenCompose(
-                denied ->
-                    denied.isPresent()
-                        ? CompletableFuture.completedFuture(
-                            (Command) new ReservationDenied(number, participant, denied.get()))
-                        : dispatch
-                            .offer(participant, draft)
-                            .thenApply(result -> new OfferPlaced(number, participant, result)));
-    context.pipeToSelf(
-        placed,
-        (command, failure) ->
-            failure == null
-                ? command
-                : new OfferUnanswered(number, participant, failure.toString()));
+  // Answers
+
+  private WorkStatus workStatus(MissionState mission) {
+    return mission.workStatus(lastSequenceNumber(context));
   }
 
-  /**
-   * Reserves the mission's estimate for an offer before it goes out (nothing to do without a
-   * budget); completes with the reason when the budget denies it.
-   */
-  private CompletionStage<Optional<String>> reserve(MissionState mission, String key) {
-    Optional<MissionSpec.BudgetRef> budget = mission.spec().budget();
-    if (budget.isEmpty()) {
-      return CompletableFuture.completedFuture(Optional.empty());
+  /** Whether two statuses say the same, whatever their versions. */
+  private static boolean sameStatus(WorkStatus a, WorkStatus b) {
+    if (a instanceof WorkStatus.Waiting wa && b instanceof WorkStatus.Waiting wb) {
+      return wa.attempt() == wb.attempt()
+          && wa.requirements().equals(wb.requirements())
+          && wa.notBefore().equals(wb.notBefore())
+          && wa.waitingSince().equals(wb.waitingSince());
     }
-    return budgets
-        .reserve(budget.get().scope(), key, budget.get().estimate(), missionId)
-        .thenApply(
-            result ->
-                result instanceof Budget.Denied denied
-                    ? Optional.of(denied.reason())
-                    : Optional.<String>empty());
-  }
-
-  /**
-   * Commits what an ended attempt used against its reservation (a reservation that was never made
-   * answers with a rejection: nothing to settle). Idempotent by key; retried when unanswered.
-   */
-  private void settle(MissionState mission, Attempt attempt) {
-    Optional<MissionSpec.BudgetRef> budget = mission.spec().budget();
-    if (budget.isEmpty()) {
-      return;
+    if (a instanceof WorkStatus.Holding ha && b instanceof WorkStatus.Holding hb) {
+      return ha.attempt() == hb.attempt() && ha.participantId().equals(hb.participantId());
     }
-    context.pipeToSelf(
-        budgets.commit(
-            budget.get().scope(), offerMessageId(missionId, attempt.number()), attempt.cost()),
-        (committed, failure) ->
-            failure == null || rejected(failure)
-                ? PeerAnswered.INSTANCE
-                : new BudgetUnsettled(attempt.number(), failure.toString()));
+    return a instanceof WorkStatus.Idle && b instanceof WorkStatus.Idle;
   }
 
-  private static boolean rejected(Throwable failure) {
-    Throwable cause =
-        failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
-    return cause instanceof StatusReply.ErrorMessage;
+  private ReplyEffect<Event, State> status(
+      ActorRef<StatusReply<WorkStatus>> to, WorkStatus status) {
+    return Effect().reply(to, StatusReply.success(status));
   }
 
-  /**
-   * Tells a participant to stop an attempt. Best effort: if this message is lost, the worker's next
-   * heartbeat or report is answered {@code stale_attempt}, which tells it the same.
-   */
-  private void tellToStandDown(Attempt attempt, String reason) {
-    ObjectNode payload = Json.mapper().createObjectNode().put("reason", reason);
-    dispatch.offer(
-        attempt.participantId(),
-        new Inbox.Draft(
-            offerMessageId(missionId, attempt.number()) + ".stand-down",
-            Inbox.MessageType.STAND_DOWN,
-            missionId,
-            attempt.number(),
-            payload));
-  }
-
-  /** An operator confirmed an escalation's recovery action: ask the participant to carry it out. */
-  private void requestRecovery(MissionState mission, String escalationId) {
-    Escalation escalation = mission.escalation(escalationId).orElseThrow();
-    Optional<Attempt> failed =
-        mission.attempts().stream()
-            .filter(a -> a.failure().filter(f -> f.recoveryAction().isPresent()).isPresent())
-            .reduce((a, b) -> b);
-    failed.ifPresent(
-        attempt -> {
-          ObjectNode payload =
-              Json.mapper()
-                  .createObjectNode()
-                  .put("escalation_id", escalationId)
-                  .put("recovery_action", escalation.recoveryAction().orElse(""));
-          dispatch.offer(
-              attempt.participantId(),
-              new Inbox.Draft(
-                  escalationId + ".recovery",
-                  Inbox.MessageType.RECOVERY_REQUESTED,
-                  missionId,
-                  attempt.number(),
-                  payload));
-        });
-  }
-
-  private void submitChildren(MissionState mission) {
-    List<MissionState.Child> children = mission.children();
-    for (int i = 0; i < children.size(); i++) {
-      MissionState.Child child = children.get(i);
-      if (child.outcome().filter(Phase::isFinal).isPresent()) {
-        continue;
-      }
-      pipePeer(
-          peers.submit(child.id(), mission.spec().child(missionId, i)),
-          state -> new ChildSeen(child.id(), state.phase()));
-    }
-  }
-
-  private void cancelChild(String childId, String reason) {
-    pipePeer(peers.cancel(childId, reason), state -> new ChildSeen(childId, state.phase()));
-  }
-
-  private void reportToParent(MissionState mission) {
-    Optional<String> parent = mission.spec().parentId();
-    boolean worthTelling = mission.phase().isFinal() || mission.phase() == Phase.ESCALATED;
-    if (parent.isPresent() && worthTelling) {
-      pipePeer(
-          peers.report(parent.get(), missionId, mission.phase()), state -> PeerAnswered.INSTANCE);
-    }
-  }
-
-  private void pipePeer(
-      CompletionStage<MissionState> call, Function<MissionState, Command> onAnswer) {
-    context.pipeToSelf(
-        call,
-        (state, failure) ->
-            failure == null ? onAnswer.apply(state) : new PeersUnanswered(failure.toString()));
-  }
-
-  private List<String> unfinishedChildren(MissionState mission) {
-    return mission.children().stream()
-        .filter(c -> c.outcome().filter(Phase::isFinal).isEmpty())
-        .map(MissionState.Child::id)
-        .toList();
-  }
-
-  // Participants
-
-  /**
-   * Whom the capability index offers for the mission's next attempt (a named one if reassigned).
-   */
-  private Optional<String> candidate(MissionState mission, List<String> avoid) {
-    Requirements req = mission.requirements();
-    if (req.participant().isPresent()) {
-      return req.participant().filter(p -> !avoid.contains(p));
-    }
-    return dispatch.select(
-        new dev.muster.runtime.dispatch.Requirements(
-            mission.spec().workspace(), req.capabilities(), req.roles()),
-        Set.copyOf(avoid));
-  }
-
-  private void releaseUnused(Optional<String> candidate, List<Decision> decisions) {
-    if (candidate.isEmpty()) {
-      return;
-    }
-    boolean used =
-        decisions.stream()
-            .anyMatch(
-                d -> d instanceof Decision.Proceed p && p.participantId().equals(candidate.get()));
-    if (!used) {
-      dispatch.released(candidate.get());
-    }
-  }
-
-  /** Every attempt that was active and has ended gives its participant's room back. */
-  private void releaseEnded(MissionState before, MissionState after) {
-    for (Attempt was : before.attempts()) {
-      if (was.active() && after.attempt(was.number()).filter(Attempt::active).isEmpty()) {
-        dispatch.released(was.participantId());
-        lastSeen.remove(was.number());
-        settle(after, after.attempt(was.number()).orElseThrow());
-      }
-    }
-  }
-
-  /** The offer's message id: the same for the same attempt, so placing it again is harmless. */
-  public static String offerMessageId(String missionId, int attempt) {
-    return missionId + ".a" + attempt;
-  }
-
-  private static JsonNode offerPayload(MissionState mission) {
-    ObjectNode payload = Json.mapper().createObjectNode();
-    payload.put("workspace", mission.spec().workspace());
-    payload.put("title", mission.spec().title());
-    payload.set(
-        "required_capabilities", Json.mapper().valueToTree(mission.requirements().capabilities()));
-    payload.set("input", mission.spec().input());
-    payload.put("heartbeat_ms", mission.spec().timeouts().heartbeatMs());
-    mission.spec().parentId().ifPresent(p -> payload.put("parent_id", p));
-    return payload;
+  private WorkStatus unknown(String workspace) {
+    return new WorkStatus.Idle(missionId, workspace, 0);
   }
 
   private static boolean isOffered(MissionState mission, int attempt) {
@@ -1300,14 +1029,21 @@ public final class Mission
         && mission.currentAttempt().filter(a -> a.number() == attempt).isPresent();
   }
 
-  private StatusReply<MissionState> notFound() {
-    return Rejection.reply(Rejection.NOT_FOUND, "mission " + missionId + " does not exist");
+  private Rejection notFound() {
+    return Rejection.notFound("mission " + missionId + " does not exist");
   }
 
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), this::recovered)
+        .onSignal(
+            RecoveryCompleted.instance(),
+            state ->
+                Guarded.sideEffect(
+                    context.getLog(),
+                    "mission " + missionId,
+                    "act after recovery",
+                    () -> recovered(state)))
         .build();
   }
 

@@ -1,5 +1,6 @@
 package dev.muster.coordinator.mission;
 
+import dev.muster.config.money.Amount;
 import dev.muster.runtime.budget.Budget;
 import java.util.concurrent.CompletionStage;
 
@@ -13,7 +14,7 @@ import java.util.concurrent.CompletionStage;
 public interface MissionBudgets {
 
   CompletionStage<Budget.ReserveResult> reserve(
-      String scope, String key, double amount, String missionId);
+      String scope, String key, Amount amount, String missionId, String workspace);
 
-  CompletionStage<Budget.CommitResult> commit(String scope, String key, double used);
+  CompletionStage<Budget.CommitResult> commit(String scope, String key, Amount used);
 }

@@ -1,8 +1,7 @@
 package dev.muster.coordinator.mission;
 
-import dev.muster.runtime.budget.Amount;
+import dev.muster.config.money.Amount;
 import dev.muster.runtime.budget.Budget;
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -20,21 +19,17 @@ public final class ShardedMissionBudgets implements MissionBudgets {
 
   @Override
   public CompletionStage<Budget.ReserveResult> reserve(
-      String scope, String key, double amount, String missionId) {
+      String scope, String key, Amount amount, String missionId, String workspace) {
     return sharding
         .entityRefFor(Budget.ENTITY_TYPE_KEY, scope)
         .askWithStatus(
-            replyTo -> new Budget.Reserve(key, amount(amount), missionId, replyTo), timeout);
+            replyTo -> new Budget.Reserve(key, amount, missionId, workspace, replyTo), timeout);
   }
 
   @Override
-  public CompletionStage<Budget.CommitResult> commit(String scope, String key, double used) {
+  public CompletionStage<Budget.CommitResult> commit(String scope, String key, Amount used) {
     return sharding
         .entityRefFor(Budget.ENTITY_TYPE_KEY, scope)
-        .askWithStatus(replyTo -> new Budget.Commit(key, amount(used), replyTo), timeout);
-  }
-
-  private static Amount amount(double value) {
-    return Amount.of(BigDecimal.valueOf(value));
+        .askWithStatus(replyTo -> new Budget.Commit(key, used, replyTo), timeout);
   }
 }

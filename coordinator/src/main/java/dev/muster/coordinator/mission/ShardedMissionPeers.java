@@ -1,5 +1,6 @@
 package dev.muster.coordinator.mission;
 
+import dev.muster.config.Caller;
 import dev.muster.coordinator.model.MissionSpec;
 import dev.muster.coordinator.model.MissionState;
 import dev.muster.coordinator.model.Phase;
@@ -22,7 +23,7 @@ public final class ShardedMissionPeers implements MissionPeers {
   public CompletionStage<MissionState> submit(String missionId, MissionSpec spec) {
     return sharding
         .entityRefFor(Mission.ENTITY_TYPE_KEY, missionId)
-        .askWithStatus(replyTo -> new Mission.Submit(spec, replyTo), timeout);
+        .askWithStatus(replyTo -> new Mission.Submit(spec, Caller.SYSTEM, replyTo), timeout);
   }
 
   @Override
@@ -36,6 +37,6 @@ public final class ShardedMissionPeers implements MissionPeers {
   public CompletionStage<MissionState> cancel(String missionId, String reason) {
     return sharding
         .entityRefFor(Mission.ENTITY_TYPE_KEY, missionId)
-        .askWithStatus(replyTo -> new Mission.Cancel(reason, "coordinator", replyTo), timeout);
+        .askWithStatus(replyTo -> new Mission.Cancel(reason, Caller.SYSTEM, replyTo), timeout);
   }
 }

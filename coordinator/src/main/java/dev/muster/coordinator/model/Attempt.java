@@ -3,6 +3,7 @@ package dev.muster.coordinator.model;
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.muster.config.money.Amount;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
@@ -19,7 +20,7 @@ public record Attempt(
     Optional<Instant> acceptedAt,
     Optional<Instant> lastHeartbeat,
     double progress,
-    double cost,
+    Amount cost,
     Optional<Instant> endedAt,
     JsonNode result,
     Optional<Failure> failure,
@@ -74,7 +75,7 @@ public record Attempt(
         Optional.empty(),
         Optional.empty(),
         0,
-        0,
+        Amount.ZERO,
         Optional.empty(),
         NullNode.instance,
         Optional.empty(),
@@ -99,7 +100,7 @@ public record Attempt(
     return with(State.RUNNING, Optional.of(at), lastHeartbeat, progress, cost, endedAt, result);
   }
 
-  public Attempt heartbeat(Optional<Double> newProgress, Optional<Double> newCost, Instant at) {
+  public Attempt heartbeat(Optional<Double> newProgress, Optional<Amount> newCost, Instant at) {
     return with(
         state == State.OFFERED ? State.RUNNING : state,
         acceptedAt.or(() -> Optional.of(at)),
@@ -110,7 +111,7 @@ public record Attempt(
         result);
   }
 
-  public Attempt succeeded(JsonNode output, Optional<Double> finalCost, Instant at) {
+  public Attempt succeeded(JsonNode output, Optional<Amount> finalCost, Instant at) {
     return with(
         State.SUCCEEDED,
         acceptedAt.or(() -> Optional.of(at)),
@@ -121,7 +122,7 @@ public record Attempt(
         output);
   }
 
-  public Attempt failed(Failure why, Optional<Double> finalCost, Instant at) {
+  public Attempt failed(Failure why, Optional<Amount> finalCost, Instant at) {
     return new Attempt(
         number,
         participantId,
@@ -158,7 +159,7 @@ public record Attempt(
       Optional<Instant> accepted,
       Optional<Instant> heartbeat,
       double p,
-      double c,
+      Amount c,
       Optional<Instant> ended,
       JsonNode r) {
     return new Attempt(

@@ -3,6 +3,7 @@ package dev.muster.coordinator.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.muster.config.money.Amount;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -10,8 +11,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What was asked: the work, where it belongs, who may do it, and the rules it runs under. Immutable
- * once submitted; every optional part has been filled with its default before the spec is stored.
+ * What was asked: the work, where it belongs, who may do it, how urgent it is, and the rules it
+ * runs under. Immutable once submitted; every optional part has been filled with its default before
+ * the spec is stored. Fields added after the first release ({@code priority}, {@code
+ * timeouts.max_queue_ms}, a child's priority) read as their defaults from older events; budget
+ * estimates recorded as floating point are read by {@code mission/MissionMigrations}.
  */
 public record MissionSpec(
     String workspace,
@@ -25,11 +29,16 @@ public record MissionSpec(
     Optional<SplitPlan> split,
     Optional<BudgetRef> budget,
     boolean approvalRequired,
-    Optional<String> parentId) {
+    Optional<String> parentId,
+    int priority) {
 
   public MissionSpec {
     requiredCapabilities = Set.copyOf(requiredCapabilities);
     requiredRoles = Set.copyOf(requiredRoles);
+    spec = spec == null ? Optional.empty() : spec;
+    split = split == null ? Optional.empty() : split;
+    budget = budget == null ? Optional.empty() : budget;
+    parentId = parentId == null ? Optional.empty() : parentId;
   }
 
   /** Which specification (and version) the work implements. */
@@ -60,10 +69,24 @@ public record MissionSpec(
   }
 
   /**
-   * How long a mission may wait for a participant to start it, how long a started attempt may run,
-   * and how often its worker must heartbeat.
+   * How long a mission may wait with nobody able to start it, how long a started attempt may run,
+   * how often its worker must heartbeat, and (optionally) how long it may wait in the backlog while
+   * capable participants are all busy.
    */
-  public record Timeouts(long scheduleToStartMs, long startToCloseMs, long heartbeatMs) {
+  public record Timeouts(
+      long scheduleToStartMs, long startToCloseMs, long heartbeatMs, Optional<Long> maxQueueMs) {
+    public Timeouts {
+      maxQueueMs = maxQueueMs == null ? Optional.empty() : maxQueueMs;
+    }
+
+    public Timeouts(long scheduleToStartMs, long startToCloseMs, long heartbeatMs) {
+      this(scheduleToStartMs, startToCloseMs, heartbeatMs, Optional.empty());
+    }
+
+    public Optional<Duration> maxQueue() {
+      return maxQueueMs.map(Duration::ofMillis);
+    }
+
     public Duration scheduleToStart() {
       return Duration.ofMillis(scheduleToStartMs);
     }
@@ -84,17 +107,30 @@ public record MissionSpec(
     }
   }
 
-  /** One child of a split: its own work and requirements; the rest is inherited. */
+  /**
+   * One child of a split: its own work and requirements, and its priority if not the parent's; the
+   * rest is inherited.
+   */
   public record ChildSpec(
-      String title, Set<String> requiredCapabilities, Set<String> requiredRoles, JsonNode input) {
+      String title,
+      Set<String> requiredCapabilities,
+      Set<String> requiredRoles,
+      JsonNode input,
+      Optional<Integer> priority) {
     public ChildSpec {
       requiredCapabilities = Set.copyOf(requiredCapabilities);
       requiredRoles = Set.copyOf(requiredRoles);
+      priority = priority == null ? Optional.empty() : priority;
+    }
+
+    public ChildSpec(
+        String title, Set<String> requiredCapabilities, Set<String> requiredRoles, JsonNode input) {
+      this(title, requiredCapabilities, requiredRoles, input, Optional.empty());
     }
   }
 
   /** Which budget pays for the mission, and how much one attempt is expected to cost. */
-  public record BudgetRef(String scope, double estimate) {}
+  public record BudgetRef(String scope, Amount estimate) {}
 
   /** {@code all} children must succeed, the {@code first} success wins, or {@code quorum:n}. */
   public record JoinMode(Kind kind, int quorum) {
@@ -161,6 +197,7 @@ public record MissionSpec(
         Optional.empty(),
         budget,
         false,
-        Optional.of(parentId));
+        Optional.of(parentId),
+        child.priority().orElse(priority));
   }
 }

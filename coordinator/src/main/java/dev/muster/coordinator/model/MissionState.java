@@ -2,6 +2,10 @@ package dev.muster.coordinator.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.muster.config.CborSerializable;
+import dev.muster.config.Rejection;
+import dev.muster.config.money.Amount;
+import dev.muster.runtime.dispatch.Requirements;
+import dev.muster.runtime.dispatch.WorkStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -113,6 +117,87 @@ public record MissionState(
     return id + ".e" + (escalations.size() + 1);
   }
 
+  /** The children that have not reached a final outcome yet. */
+  public List<String> unfinishedChildren() {
+    return children.stream()
+        .filter(c -> c.outcome().filter(Phase::isFinal).isEmpty())
+        .map(Child::id)
+        .toList();
+  }
+
+  /**
+   * Where the mission stands towards the participants of its workspace, after the event with
+   * sequence number {@code version}: waiting for one (queued, or retrying: not before its backoff
+   * ends), holding one (its current attempt is offered or running), or neither.
+   */
+  public WorkStatus workStatus(long version) {
+    if (phase.waiting()) {
+      return new WorkStatus.Waiting(
+          id,
+          spec.workspace(),
+          version,
+          nextAttemptNumber(),
+          requirements,
+          spec.priority(),
+          submittedAt,
+          retryAt,
+          waitingSince.orElse(submittedAt),
+          spec.timeouts().scheduleToStart(),
+          spec.timeouts().maxQueue(),
+          avoid);
+    }
+    if (phase == Phase.OFFERED || phase == Phase.RUNNING) {
+      Attempt current = currentAttempt().orElseThrow();
+      return new WorkStatus.Holding(
+          id, spec.workspace(), version, current.number(), current.participantId());
+    }
+    return new WorkStatus.Idle(id, spec.workspace(), version);
+  }
+
+  /**
+   * Whether the mission is waiting for a participant to take attempt {@code attempt} (an offer of
+   * any other attempt is stale).
+   */
+  public boolean waitsFor(int attempt) {
+    return phase.waiting() && attempt == nextAttemptNumber();
+  }
+
+  /** Why escalation {@code escalationId} cannot be resolved with {@code action}, if it cannot. */
+  public Optional<Rejection> refusalToResolve(String escalationId, Escalation.Action action) {
+    Optional<Escalation> escalation = escalation(escalationId);
+    if (escalation.isEmpty()) {
+      return Optional.of(Rejection.notFound("escalation " + escalationId + " does not exist"));
+    }
+    Escalation e = escalation.get();
+    if (!e.open()) {
+      return Optional.of(
+          Rejection.of(
+              Rejection.Code.ALREADY_RESOLVED,
+              "escalation "
+                  + escalationId
+                  + " was already resolved with "
+                  + e.resolution().orElseThrow().action().wire()));
+    }
+    boolean anotherTry =
+        switch (action) {
+          case RETRY, RAISE_BUDGET, REASSIGN, CONFIRM_RECOVERY -> true;
+          default -> false;
+        };
+    if (anotherTry && !children.isEmpty()) {
+      return Optional.of(
+          Rejection.conflict(
+              "mission "
+                  + id
+                  + " waits on its children: resolve the child's escalation, or cancel or"
+                  + " accept_failure here"));
+    }
+    if (action == Escalation.Action.CONFIRM_RECOVERY && e.recoveryAction().isEmpty()) {
+      return Optional.of(
+          Rejection.conflict("escalation " + escalationId + " has no recovery action to confirm"));
+    }
+    return Optional.empty();
+  }
+
   /** Participants of attempts that did not work out, whom a retry prefers to avoid. */
   public List<String> participantsThatFailed() {
     return attempts.stream()
@@ -141,17 +226,17 @@ public record MissionState(
   }
 
   public MissionState heartbeat(
-      int number, Optional<Double> progress, Optional<Double> cost, Instant at) {
+      int number, Optional<Double> progress, Optional<Amount> cost, Instant at) {
     MissionState next = withAttempt(number, a -> a.heartbeat(progress, cost, at), at);
     return phase == Phase.OFFERED ? next.moveTo(Phase.RUNNING, at) : next;
   }
 
-  public MissionState succeeded(int number, JsonNode result, Optional<Double> cost, Instant at) {
+  public MissionState succeeded(int number, JsonNode result, Optional<Amount> cost, Instant at) {
     return withAttempt(number, a -> a.succeeded(result, cost, at), at);
   }
 
   public MissionState failed(
-      int number, Attempt.Failure failure, Optional<Double> cost, Instant at) {
+      int number, Attempt.Failure failure, Optional<Amount> cost, Instant at) {
     return withAttempt(number, a -> a.failed(failure, cost, at), at);
   }
 

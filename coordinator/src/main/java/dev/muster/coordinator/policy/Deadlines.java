@@ -7,8 +7,10 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * The next moment a mission must act by itself, derived from its state alone, so timers survive
- * restarts and node moves: after recovery the entity asks again and re-arms.
+ * The next moment a mission with an attempt out must act by itself, derived from its state alone,
+ * so timers survive restarts and node moves: after recovery the entity asks again and re-arms. A
+ * waiting mission has no deadline of its own: the backlog times its backoff, schedule-to-start and
+ * maximum queue time.
  */
 public final class Deadlines {
   private Deadlines() {}
@@ -20,21 +22,16 @@ public final class Deadlines {
     /** A running attempt's worker stopped heartbeating. */
     HEARTBEAT_EXPIRES,
     /** A running attempt ran longer than start-to-close. */
-    START_TO_CLOSE_EXPIRES,
-    /** A retry's backoff is over: look for a participant. */
-    RETRY_DUE,
-    /** Nobody took the waiting mission within schedule-to-start. */
-    WAIT_EXPIRES
+    START_TO_CLOSE_EXPIRES
   }
 
   public record Deadline(Kind kind, Instant at, int attempt) {}
 
   /**
-   * The earliest deadline of {@code state} as of {@code now}; {@code lastSeen} is when the current
-   * attempt's worker was last heard of, which may be later than what the state recorded.
+   * The earliest deadline of {@code state}; {@code lastSeen} is when the current attempt's worker
+   * was last heard of, which may be later than what the state recorded.
    */
-  public static Optional<Deadline> next(
-      MissionState state, Optional<Instant> lastSeen, Instant now) {
+  public static Optional<Deadline> next(MissionState state, Optional<Instant> lastSeen) {
     Timeouts t = state.spec().timeouts();
     switch (state.phase()) {
       case OFFERED -> {
@@ -51,16 +48,6 @@ public final class Deadlines {
         Deadline close =
             new Deadline(Kind.START_TO_CLOSE_EXPIRES, accepted.plus(t.startToClose()), a.number());
         return Optional.of(close.at().isBefore(heartbeat.at()) ? close : heartbeat);
-      }
-      case RETRYING, QUEUED -> {
-        int next = state.nextAttemptNumber();
-        Optional<Instant> due = state.retryAt().filter(now::isBefore);
-        if (due.isPresent()) {
-          return Optional.of(new Deadline(Kind.RETRY_DUE, due.get(), next));
-        }
-        Instant waiting = state.waitingSince().orElse(state.updatedAt());
-        return Optional.of(
-            new Deadline(Kind.WAIT_EXPIRES, waiting.plus(t.scheduleToStart()), next));
       }
       default -> {
         return Optional.empty();

@@ -17,17 +17,16 @@ import java.util.stream.IntStream;
  * the signal, so every decision can be replayed and is table-tested. An empty list means "nothing
  * to decide"; several decisions are made together when one signal calls for them (stand down the
  * stalled attempt, then retry it elsewhere).
+ *
+ * <p>Who takes an attempt is the backlog's to say: a mission that needs a participant is queued
+ * ({@code retry} with no backoff puts it back in the queue, preferring other participants than the
+ * ones it avoids), and {@link Signal.Offered} proceeds with the participant the backlog offers.
  */
 public final class DecisionPolicy {
-  private final Duration waitForParticipant;
   private final String escalationTarget;
 
-  /**
-   * {@code waitForParticipant}: how long to wait before looking again when nobody can take the
-   * work; {@code escalationTarget}: who escalations go to.
-   */
-  public DecisionPolicy(Duration waitForParticipant, String escalationTarget) {
-    this.waitForParticipant = waitForParticipant;
+  /** {@code escalationTarget}: who escalations go to. */
+  public DecisionPolicy(String escalationTarget) {
     this.escalationTarget = escalationTarget;
   }
 
@@ -35,27 +34,26 @@ public final class DecisionPolicy {
     if (state.phase().isFinal()) {
       return List.of();
     }
-    if (signal instanceof Signal.Submitted s) {
-      return start(state, s.candidate(), "");
+    if (signal instanceof Signal.Submitted) {
+      return start(state, "");
     }
     if (signal instanceof Signal.ApprovalGiven a) {
       return a.granted()
-          ? start(state, a.candidate(), " after approval (" + a.note() + ")")
+          ? start(state, " after approval (" + a.note() + ")")
           : List.of(new Decision.Fail("approval denied: " + a.note()));
     }
-    if (signal instanceof Signal.CandidateFound f) {
-      return state.phase().waiting()
-          ? List.of(proceed(state, f.participantId(), "became available while the mission waited"))
+    if (signal instanceof Signal.Offered o) {
+      return state.waitsFor(o.attempt())
+          ? List.of(
+              new Decision.Proceed(
+                  o.participantId(),
+                  o.attempt(),
+                  o.participantId() + " covers the requirements and has room"))
           : List.of();
     }
-    if (signal instanceof Signal.WaitExpired) {
-      return state.phase().waiting()
-          ? List.of(
-              escalate(
-                  state,
-                  Optional.empty(),
-                  "no capable participant took the mission within "
-                      + seconds(state.spec().timeouts().scheduleToStart())))
+    if (signal instanceof Signal.GivenUp g) {
+      return state.waitsFor(g.attempt())
+          ? List.of(escalate(state, Optional.empty(), g.why()))
           : List.of();
     }
     if (signal instanceof Signal.OfferRefused r) {
@@ -63,7 +61,6 @@ public final class DecisionPolicy {
           state,
           r.attempt(),
           r.participantId(),
-          r.alternative(),
           "the inbox of " + r.participantId() + " refused the offer (" + r.reason() + ")");
     }
     if (signal instanceof Signal.OfferDeclined d) {
@@ -71,7 +68,6 @@ public final class DecisionPolicy {
           state,
           d.attempt(),
           d.participantId(),
-          d.alternative(),
           d.participantId() + " declined the offer (" + d.reason() + ")");
     }
     if (signal instanceof Signal.OfferExpired e) {
@@ -97,6 +93,9 @@ public final class DecisionPolicy {
               + " ran longer than "
               + seconds(state.spec().timeouts().startToClose()));
     }
+    if (signal instanceof Signal.UsageReported u) {
+      return usageReported(state, u.attempt());
+    }
     if (signal instanceof Signal.AttemptSucceeded s) {
       String by = state.attempt(s.attempt()).map(Attempt::participantId).orElse("?");
       return List.of(new Decision.Complete("attempt " + s.attempt() + " by " + by + " succeeded"));
@@ -109,15 +108,17 @@ public final class DecisionPolicy {
     }
     if (signal instanceof Signal.HandedOff h) {
       Attempt from = state.attempt(h.attempt()).orElseThrow();
-      String why =
-          from.participantId() + " handed attempt " + h.attempt() + " on (" + h.note() + ")";
       return List.of(
-          h.candidate()
-              .<Decision>map(
-                  p ->
-                      new Decision.Proceed(
-                          p, state.nextAttemptNumber(), why + "; " + p + " takes it"))
-              .orElseGet(() -> waitFor(state, List.of(), why + "; nobody can take it yet")));
+          waitFor(
+              state,
+              List.of(),
+              from.participantId()
+                  + " handed attempt "
+                  + h.attempt()
+                  + " on ("
+                  + h.note()
+                  + "); waiting for "
+                  + state.requirements()));
     }
     if (signal instanceof Signal.EscalationResolved r) {
       return resolved(state, r);
@@ -135,48 +136,55 @@ public final class DecisionPolicy {
                   + b.reason()
                   + "); raise the budget and resume"));
     }
-    if (signal instanceof Signal.BudgetExceeded b) {
-      Optional<Attempt> attempt = state.activeAttempt().filter(a -> a.number() == b.attempt());
-      if (attempt.isEmpty()) {
-        return List.of();
-      }
-      String why =
-          "attempt "
-              + b.attempt()
-              + " used "
-              + b.used()
-              + ", more than its reservation of "
-              + b.reserved()
-              + " on budget "
-              + b.scope();
-      return List.of(standDown(state, attempt.get(), why), escalate(state, Optional.empty(), why));
-    }
     if (signal instanceof Signal.CancelRequested c) {
       return List.of(standDownAll(state, Optional.of(Phase.CANCELLED), "cancelled: " + c.reason()));
     }
     return List.of();
   }
 
-  private List<Decision> start(MissionState state, Optional<String> candidate, String note) {
-    Optional<MissionSpec.SplitPlan> split = state.spec().split();
-    if (split.isPresent()) {
-      List<String> children =
-          IntStream.range(0, split.get().children().size())
-              .mapToObj(i -> childId(state.id(), i))
-              .toList();
-      return List.of(
-          new Decision.Split(
-              children,
-              split.get().join().wire(),
-              "the spec splits into "
-                  + children.size()
-                  + " children joined "
-                  + split.get().join().wire()
-                  + note));
+  /**
+   * A running attempt that reports more usage than the mission's estimate (what its budget reserved
+   * for it) is stood down, and the mission escalates: the budget must not be overrun silently.
+   */
+  private List<Decision> usageReported(MissionState state, int number) {
+    Optional<Attempt> attempt = state.activeAttempt().filter(a -> a.number() == number);
+    Optional<MissionSpec.BudgetRef> budget = state.spec().budget();
+    if (attempt.isEmpty()
+        || budget.isEmpty()
+        || !attempt.get().cost().exceeds(budget.get().estimate())) {
+      return List.of();
     }
-    return candidate
-        .map(p -> List.<Decision>of(proceed(state, p, "covers the requirements" + note)))
-        .orElse(List.of());
+    String why =
+        "attempt "
+            + number
+            + " used "
+            + attempt.get().cost()
+            + ", more than its reservation of "
+            + budget.get().estimate()
+            + " on budget "
+            + budget.get().scope();
+    return List.of(standDown(state, attempt.get(), why), escalate(state, Optional.empty(), why));
+  }
+
+  /** A mission begins: split into children, or wait in the backlog (no decision yet). */
+  private List<Decision> start(MissionState state, String note) {
+    Optional<MissionSpec.SplitPlan> split = state.spec().split();
+    if (split.isEmpty()) {
+      return List.of();
+    }
+    List<String> children =
+        IntStream.range(0, split.get().children().size())
+            .mapToObj(i -> childId(state.id(), i))
+            .toList();
+    return List.of(
+        new Decision.Split(
+            children,
+            split.get().join().wire(),
+            "the spec splits into "
+                + children.size()
+                + " children joined "
+                + split.get().join().wire()
+                + note));
   }
 
   /**
@@ -187,25 +195,14 @@ public final class DecisionPolicy {
   }
 
   private List<Decision> offerWithdrawn(
-      MissionState state,
-      int attempt,
-      String participant,
-      Optional<String> alternative,
-      String why) {
+      MissionState state, int attempt, String participant, String why) {
     boolean current =
         state.currentAttempt().filter(a -> a.number() == attempt).isPresent()
             && state.phase() == Phase.OFFERED;
     if (!current) {
       return List.of();
     }
-    return List.of(
-        alternative
-            .<Decision>map(
-                other ->
-                    new Decision.Proceed(
-                        other, state.nextAttemptNumber(), why + "; " + other + " can take it"))
-            .orElseGet(
-                () -> waitFor(state, List.of(participant), why + "; nobody else has room yet")));
+    return List.of(waitFor(state, List.of(participant), why + "; back in the backlog"));
   }
 
   private List<Decision> offerExpired(MissionState state, Signal.OfferExpired expired) {
@@ -217,18 +214,9 @@ public final class DecisionPolicy {
         expired.participantId()
             + " did not accept the offer within "
             + seconds(state.spec().timeouts().scheduleToStart());
-    List<Decision> decisions = new ArrayList<>();
-    decisions.add(standDown(state, attempt.get(), why));
-    decisions.add(
-        expired
-            .alternative()
-            .<Decision>map(
-                other ->
-                    new Decision.Proceed(
-                        other, state.nextAttemptNumber(), why + "; " + other + " can take it"))
-            .orElseGet(
-                () -> waitFor(state, List.of(expired.participantId()), why + "; nobody else yet")));
-    return decisions;
+    return List.of(
+        standDown(state, attempt.get(), why),
+        waitFor(state, List.of(expired.participantId()), why + "; back in the backlog"));
   }
 
   /** A running attempt went silent or overran: stand it down, then retry elsewhere or escalate. */
@@ -324,11 +312,7 @@ public final class DecisionPolicy {
         state.children().stream()
             .filter(c -> c.outcome().filter(p -> p.isFinal() && p != Phase.SUCCEEDED).isPresent())
             .count();
-    List<String> unfinished =
-        state.children().stream()
-            .filter(c -> c.outcome().filter(Phase::isFinal).isEmpty())
-            .map(MissionState.Child::id)
-            .toList();
+    List<String> unfinished = state.unfinishedChildren();
     List<Decision> decisions = new ArrayList<>();
     if (succeeded >= needed) {
       if (!unfinished.isEmpty()) {
@@ -384,7 +368,10 @@ public final class DecisionPolicy {
               new Decision.Retry(state.nextAttemptNumber(), 0, state.participantsThatFailed(), by));
       case REASSIGN ->
           List.of(
-              new Decision.Proceed(r.participant().orElseThrow(), state.nextAttemptNumber(), by));
+              waitFor(
+                  state,
+                  List.of(),
+                  by + "; waiting for " + r.participant().orElseThrow() + " to have room"));
       case CANCEL -> List.of(standDownAll(state, Optional.of(Phase.CANCELLED), by));
       case ACCEPT_FAILURE -> {
         List<Decision> decisions = new ArrayList<>();
@@ -401,15 +388,10 @@ public final class DecisionPolicy {
 
   private Decision.StandDown standDownAll(MissionState state, Optional<Phase> ends, String why) {
     List<Attempt> active = state.attempts().stream().filter(Attempt::active).toList();
-    List<String> children =
-        state.children().stream()
-            .filter(c -> c.outcome().filter(Phase::isFinal).isEmpty())
-            .map(MissionState.Child::id)
-            .toList();
     return new Decision.StandDown(
         active.stream().map(Attempt::number).toList(),
         active.stream().map(Attempt::participantId).distinct().toList(),
-        children,
+        state.unfinishedChildren(),
         ends,
         why);
   }
@@ -423,17 +405,13 @@ public final class DecisionPolicy {
         why);
   }
 
-  private Decision waitFor(MissionState state, List<String> avoid, String why) {
-    return new Decision.Retry(state.nextAttemptNumber(), waitForParticipant.toMillis(), avoid, why);
+  /** Back in the backlog at once (no backoff), preferring participants other than {@code avoid}. */
+  private static Decision waitFor(MissionState state, List<String> avoid, String why) {
+    return new Decision.Retry(state.nextAttemptNumber(), 0, avoid, why);
   }
 
   private Decision escalate(MissionState state, Optional<String> recoveryAction, String why) {
     return new Decision.Escalate(state.nextEscalationId(), escalationTarget, recoveryAction, why);
-  }
-
-  private static Decision proceed(MissionState state, String participantId, String why) {
-    return new Decision.Proceed(
-        participantId, state.nextAttemptNumber(), participantId + " " + why + " and has room");
   }
 
   private static List<String> avoiding(MissionState state, String participant) {

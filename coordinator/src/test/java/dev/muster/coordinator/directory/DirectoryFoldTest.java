@@ -12,6 +12,8 @@ import dev.muster.coordinator.model.MissionSpec.RetryPolicy;
 import dev.muster.coordinator.model.MissionSpec.Timeouts;
 import dev.muster.coordinator.model.MissionState;
 import dev.muster.coordinator.model.Phase;
+import dev.muster.runtime.dispatch.Requirements;
+import dev.muster.runtime.dispatch.WorkStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +45,8 @@ class DirectoryFoldTest {
           Optional.empty(),
           Optional.empty(),
           false,
-          Optional.empty());
+          Optional.empty(),
+          4);
   private static final Mission.Event SUBMITTED = new Mission.MissionSubmitted("m", SPEC, T);
 
   private static Mission.Event decided(Decision d) {
@@ -120,6 +123,44 @@ class DirectoryFoldTest {
                         List.of(), List.of(), List.of(), Optional.of(Phase.CANCELLED), "r"))),
             0),
         Arguments.of(
+            "handed off, back in the backlog for the new requirements",
+            List.of(
+                SUBMITTED,
+                PROCEED,
+                new Mission.OfferAccepted(1, T),
+                new Mission.AttemptHandedOff(
+                    new MissionState.Handoff(
+                        1,
+                        "p-1",
+                        new Requirements(Set.of("review"), Set.of("reviewer"), Optional.of("p-9")),
+                        "review",
+                        T)),
+                decided(new Decision.Retry(2, 0, List.of(), "r"))),
+            0),
+        Arguments.of(
+            "escalated, reassigned to a named participant",
+            List.of(
+                SUBMITTED,
+                PROCEED,
+                new Mission.OfferAccepted(1, T),
+                FAILED,
+                ESCALATE,
+                new Mission.EscalationResolved(
+                    "m.e1",
+                    new Escalation.Resolution(
+                        Escalation.Action.REASSIGN, Optional.of("p-7"), "", "ops", T)),
+                decided(new Decision.Retry(2, 0, List.of(), "r")),
+                decided(new Decision.Proceed("p-7", 2, "r"))),
+            0),
+        Arguments.of(
+            "approval granted, then queued",
+            List.of(
+                SUBMITTED,
+                new Mission.ApprovalRequested(T),
+                new Mission.ApprovalGiven(new MissionState.Approval(true, "ok", "ops", T)),
+                new Mission.MissionQueued(T.plusSeconds(1))),
+            0),
+        Arguments.of(
             "split",
             List.of(SUBMITTED, decided(new Decision.Split(List.of("m.c1"), "all", "r"))),
             0),
@@ -141,9 +182,20 @@ class DirectoryFoldTest {
     Mission.State entity = Mission.Unknown.INSTANCE;
     Map<String, MissionSummary> missions = new TreeMap<>();
     TreeMap<String, EscalationSummary> escalations = new TreeMap<>();
+    Map<String, WorkFacts> open = new TreeMap<>();
+    DirectoryFold.Maps maps = new DirectoryFold.Maps(missions, escalations, open);
+    long seq = 0;
     for (Mission.Event event : events) {
       entity = Mission.apply(entity, event);
-      DirectoryFold.apply("m", event, missions, escalations);
+      DirectoryFold.apply("m", ++seq, event, maps);
+      MissionState now = ((Mission.Known) entity).mission();
+      WorkStatus expected = now.workStatus(seq);
+      WorkStatus folded =
+          open.containsKey("m")
+              ? open.get("m").status()
+              : new WorkStatus.Idle("m", "ws-1", missions.get("m").version());
+      assertEquals(expected, folded, "after event " + seq + " (" + event + ")");
+      assertEquals(now.phase().isFinal(), !open.containsKey("m"), "open until final");
     }
     MissionState state = ((Mission.Known) entity).mission();
     MissionSummary summary = missions.get("m");

@@ -2,6 +2,9 @@ package dev.muster.coordinator.mission;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.muster.config.Caller;
+import dev.muster.config.Rejection;
+import dev.muster.config.money.Amount;
 import dev.muster.coordinator.model.Attempt;
 import dev.muster.coordinator.model.Decision;
 import dev.muster.coordinator.model.Escalation;
@@ -15,8 +18,9 @@ import dev.muster.coordinator.model.MissionSpec.SplitPlan;
 import dev.muster.coordinator.model.MissionSpec.Timeouts;
 import dev.muster.coordinator.model.MissionState;
 import dev.muster.coordinator.model.Phase;
-import dev.muster.coordinator.model.Requirements;
 import dev.muster.registry.inbox.Inbox;
+import dev.muster.runtime.dispatch.Requirements;
+import dev.muster.runtime.dispatch.WorkStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -38,6 +42,9 @@ class MissionSerializationTest {
   private final ActorTestKit testKit = ActorTestKit.create();
   private final SerializationTestKit serialization = new SerializationTestKit(testKit.system());
   private final TestProbe<StatusReply<MissionState>> probe = testKit.createTestProbe();
+  private final TestProbe<StatusReply<WorkStatus>> statusProbe = testKit.createTestProbe();
+  private static final Caller OPS = Caller.unconfined("ops");
+  private static final Caller WORKER = Caller.in("ws", "p-1");
 
   @AfterAll
   void shutdown() {
@@ -49,7 +56,9 @@ class MissionSerializationTest {
     SplitPlan plan =
         new SplitPlan(
             JoinMode.parse("quorum:2"),
-            List.of(new ChildSpec("a", Set.of("code"), Set.of("worker"), input)));
+            List.of(
+                new ChildSpec("a", Set.of("code"), Set.of("worker"), input),
+                new ChildSpec("b", Set.of(), Set.of(), input, Optional.of(5))));
     MissionSpec spec =
         new MissionSpec(
             "ws",
@@ -59,11 +68,12 @@ class MissionSerializationTest {
             Set.of("worker"),
             input,
             new RetryPolicy(3, 100, 2.0, 1000, Set.of("timeout")),
-            new Timeouts(1000, 2000, 300),
+            new Timeouts(1000, 2000, 300, Optional.of(9000L)),
             Optional.of(plan),
-            Optional.of(new BudgetRef("ws", 10)),
+            Optional.of(new BudgetRef("ws", Amount.units(10))),
             true,
-            Optional.of("m-0"));
+            Optional.of("m-0"),
+            7);
     MissionSpec plain =
         new MissionSpec(
             "ws",
@@ -77,7 +87,8 @@ class MissionSerializationTest {
             Optional.empty(),
             Optional.empty(),
             false,
-            Optional.empty());
+            Optional.empty(),
+            0);
     Attempt.Failure failure =
         new Attempt.Failure(
             "boom",
@@ -94,8 +105,8 @@ class MissionSerializationTest {
         MissionState.submitted("m-1", plain, T)
             .decided(new Decision.Proceed("p-1", 1, "r"), T)
             .accepted(1, T)
-            .heartbeat(1, Optional.of(0.5), Optional.of(1.5), T)
-            .failed(1, failure, Optional.of(2.0), T)
+            .heartbeat(1, Optional.of(0.5), Optional.of(new Amount(1_500_000)), T)
+            .failed(1, failure, Optional.of(Amount.units(2)), T)
             .decided(new Decision.Escalate("m-1.e1", "operators", Optional.of("rollback"), "r"), T)
             .escalationResolved("m-1.e1", resolution)
             .decided(new Decision.Proceed("p-2", 2, "r"), T)
@@ -112,21 +123,31 @@ class MissionSerializationTest {
                     List.of(), List.of(), List.of("m-2.c1"), Optional.of(Phase.CANCELLED), "r"),
                 T);
     return Stream.of(
-        new Mission.Submit(spec, probe.ref()),
-        new Mission.Get(probe.ref()),
-        new Mission.AcceptOffer(1, probe.ref()),
-        new Mission.DeclineOffer(1, "busy", probe.ref()),
-        new Mission.Heartbeat(1, Optional.of(0.5), Optional.empty(), probe.ref()),
-        new Mission.CompleteAttempt(1, input, Optional.of(1.0), probe.ref()),
-        new Mission.FailAttempt(1, failure, Optional.empty(), probe.ref()),
-        new Mission.HandOff(1, requirements, "n", probe.ref()),
-        new Mission.Approve(true, "ok", "ops", probe.ref()),
-        new Mission.Cancel("why", "ops", probe.ref()),
+        new Mission.Submit(spec, OPS, probe.ref()),
+        new Mission.Get(OPS, probe.ref()),
+        new Mission.AcceptOffer(1, Caller.SYSTEM, probe.ref()),
+        new Mission.DeclineOffer(1, "busy", WORKER, probe.ref()),
+        new Mission.Heartbeat(1, Optional.of(0.5), Optional.empty(), WORKER, probe.ref()),
+        new Mission.CompleteAttempt(1, input, Optional.of(Amount.units(1)), WORKER, probe.ref()),
+        new Mission.FailAttempt(1, failure, Optional.empty(), WORKER, probe.ref()),
+        new Mission.HandOff(
+            1,
+            Optional.of("reviewer"),
+            Optional.of(Set.of("review")),
+            Optional.of("p-9"),
+            "n",
+            WORKER,
+            probe.ref()),
+        new Mission.Approve(true, "ok", OPS, probe.ref()),
+        new Mission.Cancel("why", OPS, probe.ref()),
         new Mission.ResolveEscalation(
-            "m-1.e1", Escalation.Action.RETRY, Optional.empty(), "n", "ops", probe.ref()),
+            "m-1.e1", Escalation.Action.RETRY, Optional.empty(), "n", OPS, probe.ref()),
         new Mission.ReportChild("m-1.c1", Phase.SUCCEEDED, probe.ref()),
+        new Mission.Offer("ws", 2, "p-1", statusProbe.ref()),
+        new Mission.GiveUp("ws", 2, "nobody capable", statusProbe.ref()),
         new Mission.OfferPlaced(1, "p-1", new Inbox.Accepted("m-1.a1", 3, false)),
-        new Mission.OfferPlaced(1, "p-1", new Inbox.Refused("inbox_full: 1000 pending")),
+        new Mission.OfferPlaced(
+            1, "p-1", new Inbox.Refused(Rejection.of(Rejection.Code.INBOX_FULL, "1000 pending"))),
         new Mission.OfferUnanswered(1, "p-1", "timeout"),
         new Mission.PlaceOfferAgain(1),
         new Mission.ChildSeen("m-1.c1", Phase.RUNNING),
@@ -136,7 +157,6 @@ class MissionSerializationTest {
         Mission.SettleAgain.INSTANCE,
         Mission.PeerAnswered.INSTANCE,
         Mission.Tick.INSTANCE,
-        Mission.LookAgain.INSTANCE,
         Mission.CallPeersAgain.INSTANCE,
         new Mission.MissionSubmitted("m-1", spec, T),
         new Mission.ApprovalRequested(T),
@@ -152,8 +172,8 @@ class MissionSerializationTest {
         new Mission.DecisionMade(new Decision.Complete("r"), T),
         new Mission.DecisionMade(new Decision.Fail("r"), T),
         new Mission.OfferAccepted(1, T),
-        new Mission.HeartbeatRecorded(1, Optional.of(0.5), Optional.of(1.0), T),
-        new Mission.AttemptSucceeded(1, input, Optional.of(3.0), T),
+        new Mission.HeartbeatRecorded(1, Optional.of(0.5), Optional.of(Amount.units(1)), T),
+        new Mission.AttemptSucceeded(1, input, Optional.of(new Amount(3_000_001)), T),
         new Mission.AttemptFailed(1, failure, Optional.empty(), T),
         new Mission.AttemptWithdrawn(1, "refused", T),
         new Mission.AttemptHandedOff(handoff),
@@ -162,7 +182,10 @@ class MissionSerializationTest {
         Mission.Unknown.INSTANCE,
         new Mission.Known(state),
         new Mission.Known(split),
-        state);
+        state,
+        state.workStatus(9),
+        split.workStatus(10),
+        new WorkStatus.Holding("m-1", "ws", 4, 1, "p-1"));
   }
 
   @ParameterizedTest

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.typesafe.config.ConfigFactory;
+import dev.muster.config.Caller;
 import dev.muster.config.Rejection;
+import dev.muster.config.money.Amount;
 import dev.muster.coordinator.model.Attempt;
 import dev.muster.coordinator.model.Decision;
 import dev.muster.coordinator.model.Escalation;
@@ -19,14 +21,20 @@ import dev.muster.coordinator.model.MissionSpec.SplitPlan;
 import dev.muster.coordinator.model.MissionSpec.Timeouts;
 import dev.muster.coordinator.model.MissionState;
 import dev.muster.coordinator.model.Phase;
-import dev.muster.coordinator.model.Requirements;
 import dev.muster.registry.inbox.Inbox;
+import dev.muster.runtime.dispatch.Requirements;
+import dev.muster.runtime.dispatch.WorkStatus;
 import dev.muster.testing.Eventually;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -40,41 +48,54 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The Mission entity on the persistence testkit (every command, event and state is serialized),
- * with recording doubles for dispatch and the mission tree. Timers run in real time with short
- * timeouts.
+ * with recording doubles for inboxes, budgets, the mission tree and the dispatcher. The test plays
+ * the dispatcher: it reads the statuses the mission tells, and offers attempts with {@link
+ * Mission.Offer}. Timers run in real time with short timeouts.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MissionTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final Caller OPS = Caller.unconfined("ops");
+  private static final Caller WORKER = Caller.in("ws-1", "worker");
   private final ActorTestKit testKit =
       ActorTestKit.create(
           EventSourcedBehaviorTestKit.config()
               .withFallback(ConfigFactory.parseString("pekko.actor.provider = local"))
               .withFallback(ConfigFactory.load()));
+  private final CoordinatorSettings base =
+      CoordinatorSettings.from(
+          ConfigFactory.parseString(
+                  "muster.coordinator.offer-retry-interval = 50ms\n"
+                      + "muster.coordinator.peer-timeout = 1s")
+              .withFallback(ConfigFactory.load()));
   private final CoordinatorSettings settings =
       new CoordinatorSettings(
-          Duration.ofMillis(50),
-          Duration.ofMillis(50),
-          Duration.ofSeconds(1),
+          base.offerRetryInterval(),
+          base.peerTimeout(),
           "operators",
           new RetryPolicy(3, 50, 2.0, 1000, Set.of()),
-          new Timeouts(60_000, 600_000, 30_000));
+          new Timeouts(60_000, 600_000, 30_000),
+          base.persistFailure());
   private final JsonNode input = JsonNodeFactory.instance.objectNode().put("repo", "x");
 
-  private RecordingDispatch dispatch;
+  private RecordingInboxes inboxes;
   private RecordingPeers peers;
   private RecordingBudgets budgets;
+  private List<WorkStatus> told;
+  private BreakableClock clock;
   private EventSourcedBehaviorTestKit<Mission.Command, Mission.Event, Mission.State> mission;
 
   @BeforeEach
   void fresh() {
-    dispatch = new RecordingDispatch();
+    inboxes = new RecordingInboxes();
     peers = new RecordingPeers();
     budgets = new RecordingBudgets();
+    told = new CopyOnWriteArrayList<>();
+    clock = new BreakableClock();
+    MissionLinks links = new MissionLinks(inboxes, budgets, peers, told::add);
     mission =
         EventSourcedBehaviorTestKit.create(
-            testKit.system(),
-            Mission.create("m-1", dispatch, peers, budgets, settings, Clock.systemUTC()));
+            testKit.system(), Mission.create("m-1", links, settings, clock));
   }
 
   @AfterAll
@@ -95,14 +116,15 @@ class MissionTest {
         split,
         Optional.empty(),
         approval,
-        Optional.empty());
+        Optional.empty(),
+        3);
   }
 
   private MissionSpec spec() {
     return spec(settings.defaultTimeouts(), Optional.empty(), false);
   }
 
-  private MissionSpec budgeted(double estimate) {
+  private MissionSpec budgeted(String estimate) {
     MissionSpec s = spec();
     return new MissionSpec(
         s.workspace(),
@@ -114,9 +136,14 @@ class MissionTest {
         s.retryPolicy(),
         s.timeouts(),
         s.split(),
-        Optional.of(new MissionSpec.BudgetRef("ws-1", estimate)),
+        Optional.of(new MissionSpec.BudgetRef("ws-1", amount(estimate))),
         false,
-        Optional.empty());
+        Optional.empty(),
+        0);
+  }
+
+  private static Amount amount(String text) {
+    return Amount.parse(new BigDecimal(text));
   }
 
   private CommandResultWithReply<
@@ -126,28 +153,50 @@ class MissionTest {
   }
 
   private MissionState submit(MissionSpec spec) {
-    return run(r -> new Mission.Submit(spec, r)).reply().getValue();
+    return run(r -> new Mission.Submit(spec, OPS, r)).reply().getValue();
   }
 
   private MissionState get() {
-    return run(Mission.Get::new).reply().getValue();
+    return run(r -> new Mission.Get(OPS, r)).reply().getValue();
   }
 
-  private static String code(StatusReply<?> reply) {
-    return Rejection.parse(reply.getError().getMessage()).code();
+  /** The dispatcher offers attempt {@code attempt} to {@code participant}: the answer. */
+  private WorkStatus offer(int attempt, String participant) {
+    return mission
+        .<StatusReply<WorkStatus>>runCommand(
+            r -> new Mission.Offer("ws-1", attempt, participant, r))
+        .reply()
+        .getValue();
+  }
+
+  private static Rejection.Code code(StatusReply<?> reply) {
+    return ((Rejection.Refusal) reply.getError()).rejection().code();
   }
 
   private List<Decision.Kind> decisions() {
     return get().decisions().stream().map(d -> d.decision().kind()).toList();
   }
 
-  private List<RecordingDispatch.Placed> tasks() {
-    return dispatch.offersOf(Inbox.MessageType.TASK_OFFER);
+  private List<RecordingInboxes.Placed> tasks() {
+    return inboxes.of(Inbox.MessageType.TASK_OFFER);
   }
 
   private void awaitOffers(int count) {
+    Eventually.assertWithin(WAIT, () -> assertEquals(count, tasks().size()));
+  }
+
+  /** The last status the mission told its dispatcher, once it is of {@code type}. */
+  private <T extends WorkStatus> T awaitTold(Class<T> type) {
     Eventually.assertWithin(
-        WAIT, () -> assertEquals(count, dispatch.offersOf(Inbox.MessageType.TASK_OFFER).size()));
+        WAIT, () -> assertInstanceOf(type, told.isEmpty() ? null : told.get(told.size() - 1)));
+    return type.cast(told.get(told.size() - 1));
+  }
+
+  /** Submits, takes the offer of attempt 1 to p-1, and accepts it as the worker. */
+  private void running(MissionSpec spec) {
+    submit(spec);
+    offer(1, "p-1");
+    run(r -> new Mission.AcceptOffer(1, WORKER, r));
   }
 
   private static Attempt.Failure failure(
@@ -156,141 +205,154 @@ class MissionTest {
   }
 
   @Test
-  void submitWithACapableParticipantDecidesToProceedAndPlacesTheOffer() {
-    dispatch.available.add("p-1");
-    var result = run(r -> new Mission.Submit(spec(), r));
-
-    assertEquals(2, result.events().size());
+  void aSubmittedMissionWaitsInTheBacklogAndTellsItsDispatcher() {
+    var result = run(r -> new Mission.Submit(spec(), OPS, r));
     assertInstanceOf(Mission.MissionSubmitted.class, result.events().get(0));
-    Mission.DecisionMade made = (Mission.DecisionMade) result.events().get(1);
+    assertInstanceOf(Mission.MissionQueued.class, result.events().get(1));
+    assertEquals(Phase.QUEUED, result.reply().getValue().phase());
+    WorkStatus.Waiting waiting = awaitTold(WorkStatus.Waiting.class);
+    assertEquals(1, waiting.attempt());
+    assertEquals(
+        new Requirements(Set.of("code"), Set.of(), Optional.empty()), waiting.requirements());
+    assertEquals(3, waiting.priority());
+    assertEquals(2, waiting.version());
+    assertEquals(Duration.ofMinutes(1), waiting.scheduleToStart());
+    assertTrue(tasks().isEmpty(), "nothing is offered until the dispatcher says to whom");
+  }
+
+  @Test
+  void anOfferFromTheBacklogProceedsAndPlacesTheOfferAndIsAnsweredHolding() {
+    submit(spec());
+    WorkStatus answer = offer(1, "p-1");
+    assertEquals(new WorkStatus.Holding("m-1", "ws-1", 3, 1, "p-1"), answer);
     assertEquals(
         new Decision.Proceed("p-1", 1, "p-1 covers the requirements and has room"),
-        made.decision());
-    assertEquals(Phase.OFFERED, result.reply().getValue().phase());
+        get().decisions().get(0).decision());
     awaitOffers(1);
-    RecordingDispatch.Placed placed = tasks().get(0);
+    RecordingInboxes.Placed placed = tasks().get(0);
     assertEquals("p-1", placed.participantId());
     assertEquals("m-1.a1", placed.draft().messageId());
     assertEquals("x", placed.draft().payload().get("input").get("repo").asText());
+
+    var again =
+        mission.<StatusReply<WorkStatus>>runCommand(r -> new Mission.Offer("ws-1", 1, "p-2", r));
+    assertTrue(again.events().isEmpty(), "an offer of an attempt it no longer waits for is stale");
+    assertEquals(answer, again.reply().getValue());
   }
 
   @Test
   void acceptAndCompleteMakeTheMissionSucceedAndARepeatChangesNothing() {
-    dispatch.available.add("p-1");
-    submit(spec());
-    assertEquals(Phase.RUNNING, run(r -> new Mission.AcceptOffer(1, r)).reply().getValue().phase());
-
+    running(spec());
+    assertEquals(Phase.RUNNING, get().phase());
     JsonNode result = JsonNodeFactory.instance.objectNode().put("ok", true);
     MissionState state =
-        run(r -> new Mission.CompleteAttempt(1, result, Optional.of(2.5), r)).reply().getValue();
+        run(r -> new Mission.CompleteAttempt(1, result, Optional.of(amount("2.5")), WORKER, r))
+            .reply()
+            .getValue();
     assertEquals(Phase.SUCCEEDED, state.phase());
     Attempt attempt = state.attempt(1).orElseThrow();
     assertEquals(Attempt.State.SUCCEEDED, attempt.state());
     assertEquals(result, attempt.result());
-    assertEquals(2.5, attempt.cost());
+    assertEquals(amount("2.5"), attempt.cost());
     assertEquals(List.of(Decision.Kind.PROCEED, Decision.Kind.COMPLETE), decisions());
-    assertEquals(List.of("p-1"), dispatch.released);
+    awaitTold(WorkStatus.Idle.class);
 
-    var again = run(r -> new Mission.CompleteAttempt(1, result, Optional.empty(), r));
+    var again = run(r -> new Mission.CompleteAttempt(1, result, Optional.empty(), WORKER, r));
     assertTrue(again.events().isEmpty(), "a repeated completion changes nothing");
     assertEquals(Phase.SUCCEEDED, again.reply().getValue().phase());
   }
 
   @Test
-  void withoutAParticipantTheMissionWaitsQueuedAndProceedsWhenOneJoins() {
-    var result = run(r -> new Mission.Submit(spec(), r));
-    assertInstanceOf(Mission.MissionQueued.class, result.events().get(1));
-    assertEquals(Phase.QUEUED, result.reply().getValue().phase());
-
-    dispatch.available.add("p-7");
-    awaitOffers(1);
-    assertEquals("p-7", tasks().get(0).participantId());
-    assertEquals(Phase.OFFERED, get().phase());
-  }
-
-  @Test
-  void noCapableParticipantWithinScheduleToStartEscalates() {
-    submit(spec(new Timeouts(200, 600_000, 30_000), Optional.empty(), false));
-    Eventually.assertWithin(WAIT, () -> assertEquals(Phase.ESCALATED, get().phase()));
-    assertTrue(
-        get().escalations().get(0).reason().contains("no capable participant"),
-        get().escalations().toString());
-  }
-
-  @Test
-  void aRefusedOfferGoesToAnotherParticipantAsANewAttempt() {
-    dispatch.available.addAll(List.of("p-1", "p-2"));
-    dispatch.refusing.add("p-1");
+  void theBacklogGivingUpEscalatesWithItsReason() {
     submit(spec());
-
-    awaitOffers(2);
-    assertEquals("p-2", tasks().get(1).participantId());
-    assertEquals("m-1.a2", tasks().get(1).draft().messageId());
-    MissionState state = get();
-    assertEquals(Attempt.State.WITHDRAWN, state.attempt(1).orElseThrow().state());
-    assertEquals(Attempt.State.OFFERED, state.attempt(2).orElseThrow().state());
-
-    var stale = run(r -> new Mission.CompleteAttempt(1, input, Optional.empty(), r));
+    var result =
+        mission.<StatusReply<WorkStatus>>runCommand(
+            r -> new Mission.GiveUp("ws-1", 1, "nobody capable", r));
+    assertInstanceOf(WorkStatus.Idle.class, result.reply().getValue());
+    MissionState escalated = get();
+    assertEquals(Phase.ESCALATED, escalated.phase());
+    assertEquals("nobody capable", escalated.escalations().get(0).reason());
+    var stale =
+        mission.<StatusReply<WorkStatus>>runCommand(r -> new Mission.GiveUp("ws-1", 1, "again", r));
     assertTrue(stale.events().isEmpty());
-    assertEquals("stale_attempt", code(stale.reply()));
   }
 
   @Test
-  void aRetryableFailureIsRetriedAfterBackoffOnAnotherParticipant() {
-    dispatch.available.addAll(List.of("p-1", "p-2"));
+  void anUnknownMissionAnswersTheBacklogThatItIsIdle() {
+    var result =
+        mission.<StatusReply<WorkStatus>>runCommand(r -> new Mission.Offer("ws-1", 1, "p-1", r));
+    assertEquals(new WorkStatus.Idle("m-1", "ws-1", 0), result.reply().getValue());
+    assertTrue(result.events().isEmpty());
+  }
+
+  @Test
+  void aRefusedOfferGoesBackToTheBacklogAvoidingThatParticipant() {
+    inboxes.refusing.add("p-1");
     submit(spec());
-    run(r -> new Mission.AcceptOffer(1, r));
+    offer(1, "p-1");
+    Eventually.assertWithin(WAIT, () -> assertEquals(Phase.RETRYING, get().phase()));
+    WorkStatus.Waiting waiting = awaitTold(WorkStatus.Waiting.class);
+    assertEquals(2, waiting.attempt());
+    assertEquals(List.of("p-1"), waiting.avoid());
+    assertEquals(Attempt.State.WITHDRAWN, get().attempt(1).orElseThrow().state());
+    offer(2, "p-2");
+    awaitOffers(2);
+    assertEquals("m-1.a2", tasks().get(1).draft().messageId());
+
+    var stale = run(r -> new Mission.CompleteAttempt(1, input, Optional.empty(), WORKER, r));
+    assertTrue(stale.events().isEmpty());
+    assertEquals(Rejection.Code.STALE_ATTEMPT, code(stale.reply()));
+  }
+
+  @Test
+  void aRetryableFailureWaitsItsBackoffInTheBacklog() {
+    running(spec());
     MissionState failed =
         run(r ->
                 new Mission.FailAttempt(
                     1,
                     failure(true, Attempt.CleanupStatus.CLEAN, Optional.empty()),
                     Optional.empty(),
+                    WORKER,
                     r))
             .reply()
             .getValue();
     assertEquals(Phase.RETRYING, failed.phase());
-
-    awaitOffers(2);
-    assertEquals("p-2", tasks().get(1).participantId(), "a retry prefers another participant");
+    WorkStatus.Waiting waiting = awaitTold(WorkStatus.Waiting.class);
+    assertEquals(2, waiting.attempt());
+    assertEquals(failed.retryAt(), waiting.notBefore());
+    assertEquals(List.of("p-1"), waiting.avoid(), "a retry prefers another participant");
+    offer(2, "p-2");
     assertEquals(
         List.of(Decision.Kind.PROCEED, Decision.Kind.RETRY, Decision.Kind.PROCEED), decisions());
   }
 
   @Test
-  void aSilentWorkerIsStoodDownAndItsAttemptRetriedElsewhere() {
-    dispatch.available.addAll(List.of("p-1", "p-2"));
-    submit(spec(new Timeouts(60_000, 600_000, 300), Optional.empty(), false));
-    run(r -> new Mission.AcceptOffer(1, r));
-
-    awaitOffers(2);
-    assertEquals("p-2", tasks().get(1).participantId());
-    List<RecordingDispatch.Placed> standDowns = dispatch.offersOf(Inbox.MessageType.STAND_DOWN);
-    assertEquals(1, standDowns.size());
-    assertEquals("p-1", standDowns.get(0).participantId());
+  void aSilentWorkerIsStoodDownAndTheMissionGoesBackToTheBacklog() {
+    running(spec(new Timeouts(60_000, 600_000, 300), Optional.empty(), false));
+    Eventually.assertWithin(WAIT, () -> assertEquals(Phase.RETRYING, get().phase()));
+    List<RecordingInboxes.Placed> standDowns = inboxes.of(Inbox.MessageType.STAND_DOWN);
+    Eventually.assertWithin(
+        WAIT, () -> assertEquals(1, inboxes.of(Inbox.MessageType.STAND_DOWN).size()));
+    assertEquals("p-1", inboxes.of(Inbox.MessageType.STAND_DOWN).get(0).participantId());
     assertEquals(Attempt.State.STOOD_DOWN, get().attempt(1).orElseThrow().state());
     assertEquals(
-        List.of(
-            Decision.Kind.PROCEED,
-            Decision.Kind.STAND_DOWN,
-            Decision.Kind.RETRY,
-            Decision.Kind.PROCEED),
-        decisions());
+        List.of(Decision.Kind.PROCEED, Decision.Kind.STAND_DOWN, Decision.Kind.RETRY), decisions());
+    assertEquals(2, awaitTold(WorkStatus.Waiting.class).attempt());
 
-    var late = run(r -> new Mission.Heartbeat(1, Optional.of(0.9), Optional.empty(), r));
-    assertEquals("stale_attempt", code(late.reply()), "the stalled worker is told to stand down");
+    var late = run(r -> new Mission.Heartbeat(1, Optional.of(0.9), Optional.empty(), WORKER, r));
+    assertEquals(Rejection.Code.STALE_ATTEMPT, code(late.reply()));
+    assertTrue(standDowns.isEmpty() || standDowns.size() <= 1);
   }
 
   @Test
   void heartbeatsKeepAnAttemptAliveAcrossItsLease() {
-    dispatch.available.add("p-1");
-    submit(spec(new Timeouts(60_000, 600_000, 400), Optional.empty(), false));
-    run(r -> new Mission.AcceptOffer(1, r));
+    running(spec(new Timeouts(60_000, 600_000, 400), Optional.empty(), false));
     long until = System.nanoTime() + Duration.ofMillis(1200).toNanos();
     int beat = 0;
     while (System.nanoTime() < until) {
       double progress = ++beat / 100.0;
-      run(r -> new Mission.Heartbeat(1, Optional.of(progress), Optional.empty(), r));
+      run(r -> new Mission.Heartbeat(1, Optional.of(progress), Optional.empty(), WORKER, r));
       Eventually.assertWithin(WAIT, () -> assertEquals(Phase.RUNNING, get().phase()));
       testKit.createTestProbe().expectNoMessage(Duration.ofMillis(100));
     }
@@ -300,14 +362,13 @@ class MissionTest {
 
   @Test
   void retriesExhaustedEscalateAndAnOperatorRetryStartsAFreshRound() {
-    dispatch.available.add("p-1");
     submit(spec());
     Attempt.Failure boom = failure(true, Attempt.CleanupStatus.CLEAN, Optional.empty());
     for (int n = 1; n <= 3; n++) {
       int attempt = n;
-      awaitOffers(n);
-      run(r -> new Mission.AcceptOffer(attempt, r));
-      run(r -> new Mission.FailAttempt(attempt, boom, Optional.empty(), r));
+      offer(attempt, "p-1");
+      run(r -> new Mission.AcceptOffer(attempt, WORKER, r));
+      run(r -> new Mission.FailAttempt(attempt, boom, Optional.empty(), WORKER, r));
     }
     MissionState escalated = get();
     assertEquals(Phase.ESCALATED, escalated.phase());
@@ -322,50 +383,67 @@ class MissionTest {
                     Escalation.Action.RETRY,
                     Optional.empty(),
                     "try again",
-                    "ops",
+                    OPS,
                     r));
     assertEquals(Phase.RETRYING, resolved.reply().getValue().phase());
-    awaitOffers(4);
+    assertEquals(4, awaitTold(WorkStatus.Waiting.class).attempt());
 
     var twice =
         run(
             r ->
                 new Mission.ResolveEscalation(
-                    escalation.id(), Escalation.Action.RETRY, Optional.empty(), "", "ops", r));
-    assertEquals("already_resolved", code(twice.reply()));
+                    escalation.id(), Escalation.Action.RETRY, Optional.empty(), "", OPS, r));
+    assertEquals(Rejection.Code.ALREADY_RESOLVED, code(twice.reply()));
     assertTrue(twice.events().isEmpty());
   }
 
   @Test
+  void aReassignmentWaitsForTheNamedParticipant() {
+    running(spec());
+    run(
+        r ->
+            new Mission.FailAttempt(
+                1,
+                failure(false, Attempt.CleanupStatus.CLEAN, Optional.empty()),
+                Optional.empty(),
+                WORKER,
+                r));
+    String id = get().escalations().get(0).id();
+    run(
+        r ->
+            new Mission.ResolveEscalation(
+                id, Escalation.Action.REASSIGN, Optional.of("p-9"), "to p-9", OPS, r));
+    WorkStatus.Waiting waiting = awaitTold(WorkStatus.Waiting.class);
+    assertEquals(Optional.of("p-9"), waiting.requirements().participant());
+  }
+
+  @Test
   void needsRecoveryEscalatesAndTheActionRunsOnlyWhenAnOperatorConfirmsIt() {
-    dispatch.available.add("p-1");
-    submit(spec());
-    run(r -> new Mission.AcceptOffer(1, r));
+    running(spec());
     run(
         r ->
             new Mission.FailAttempt(
                 1,
                 failure(true, Attempt.CleanupStatus.NEEDS_RECOVERY, Optional.of("drop table tmp")),
                 Optional.empty(),
+                WORKER,
                 r));
     MissionState escalated = get();
     assertEquals(Phase.ESCALATED, escalated.phase());
     assertEquals(Optional.of("drop table tmp"), escalated.escalations().get(0).recoveryAction());
-    assertTrue(
-        dispatch.offersOf(Inbox.MessageType.RECOVERY_REQUESTED).isEmpty(), "never automatic");
+    assertTrue(inboxes.of(Inbox.MessageType.RECOVERY_REQUESTED).isEmpty(), "never automatic");
 
     String id = escalated.escalations().get(0).id();
     run(
         r ->
             new Mission.ResolveEscalation(
-                id, Escalation.Action.CONFIRM_RECOVERY, Optional.empty(), "ok", "ops", r));
+                id, Escalation.Action.CONFIRM_RECOVERY, Optional.empty(), "ok", OPS, r));
     Eventually.assertWithin(
-        WAIT,
-        () -> assertEquals(1, dispatch.offersOf(Inbox.MessageType.RECOVERY_REQUESTED).size()));
+        WAIT, () -> assertEquals(1, inboxes.of(Inbox.MessageType.RECOVERY_REQUESTED).size()));
     assertEquals(
         "drop table tmp",
-        dispatch
-            .offersOf(Inbox.MessageType.RECOVERY_REQUESTED)
+        inboxes
+            .of(Inbox.MessageType.RECOVERY_REQUESTED)
             .get(0)
             .draft()
             .payload()
@@ -375,23 +453,22 @@ class MissionTest {
 
   @Test
   void confirmingARecoveryThatDoesNotExistIsRefused() {
-    dispatch.available.add("p-1");
-    submit(spec());
-    run(r -> new Mission.AcceptOffer(1, r));
+    running(spec());
     run(
         r ->
             new Mission.FailAttempt(
                 1,
                 failure(false, Attempt.CleanupStatus.CLEAN, Optional.empty()),
                 Optional.empty(),
+                WORKER,
                 r));
     String id = get().escalations().get(0).id();
     var refused =
         run(
             r ->
                 new Mission.ResolveEscalation(
-                    id, Escalation.Action.CONFIRM_RECOVERY, Optional.empty(), "", "ops", r));
-    assertEquals("conflict", code(refused.reply()));
+                    id, Escalation.Action.CONFIRM_RECOVERY, Optional.empty(), "", OPS, r));
+    assertEquals(Rejection.Code.CONFLICT, code(refused.reply()));
     assertTrue(refused.events().isEmpty());
   }
 
@@ -400,7 +477,7 @@ class MissionTest {
     List<ChildSpec> children =
         List.of(
             new ChildSpec("a", Set.of("code"), Set.of(), input),
-            new ChildSpec("b", Set.of("code"), Set.of(), input));
+            new ChildSpec("b", Set.of("code"), Set.of(), input, Optional.of(9)));
     submit(
         spec(
             settings.defaultTimeouts(),
@@ -408,6 +485,8 @@ class MissionTest {
             false));
     assertEquals(Phase.SPLIT, get().phase());
     Eventually.assertWithin(WAIT, () -> assertEquals(List.of("m-1.c1", "m-1.c2"), peers.submitted));
+    assertEquals(3, peers.specs.get(0).priority(), "a child keeps its parent's priority");
+    assertEquals(9, peers.specs.get(1).priority(), "unless it says otherwise");
 
     run(r -> new Mission.ReportChild("m-1.c1", Phase.SUCCEEDED, r));
     assertEquals(Phase.SPLIT, get().phase());
@@ -419,69 +498,77 @@ class MissionTest {
   }
 
   @Test
-  void cancelStandsDownTheRunningWorkerAndTheChildren() {
-    dispatch.available.add("p-1");
-    submit(spec());
-    run(r -> new Mission.AcceptOffer(1, r));
-    MissionState cancelled =
-        run(r -> new Mission.Cancel("not needed", "ops", r)).reply().getValue();
+  void cancelStandsDownTheRunningWorkerAndTellsTheDispatcher() {
+    running(spec());
+    MissionState cancelled = run(r -> new Mission.Cancel("not needed", OPS, r)).reply().getValue();
     assertEquals(Phase.CANCELLED, cancelled.phase());
     Eventually.assertWithin(
-        WAIT, () -> assertEquals(1, dispatch.offersOf(Inbox.MessageType.STAND_DOWN).size()));
-    var late = run(r -> new Mission.CompleteAttempt(1, input, Optional.empty(), r));
-    assertEquals("stale_attempt", code(late.reply()));
-    var again = run(r -> new Mission.Cancel("again", "ops", r));
+        WAIT, () -> assertEquals(1, inboxes.of(Inbox.MessageType.STAND_DOWN).size()));
+    awaitTold(WorkStatus.Idle.class);
+    var late = run(r -> new Mission.CompleteAttempt(1, input, Optional.empty(), WORKER, r));
+    assertEquals(Rejection.Code.STALE_ATTEMPT, code(late.reply()));
+    var again = run(r -> new Mission.Cancel("again", OPS, r));
     assertTrue(again.events().isEmpty(), "cancelling twice changes nothing");
   }
 
   @Test
   void anApprovalGateHoldsTheMissionUntilAnOperatorAnswers() {
-    dispatch.available.add("p-1");
     MissionState submitted = submit(spec(settings.defaultTimeouts(), Optional.empty(), true));
     assertEquals(Phase.AWAITING_APPROVAL, submitted.phase());
-    assertTrue(tasks().isEmpty());
+    assertTrue(told.isEmpty(), "a mission awaiting approval waits for nobody yet");
 
     MissionState approved =
-        run(r -> new Mission.Approve(true, "looks fine", "ops", r)).reply().getValue();
-    assertEquals(Phase.OFFERED, approved.phase());
-    awaitOffers(1);
-    var twice = run(r -> new Mission.Approve(false, "", "ops", r));
-    assertEquals("conflict", code(twice.reply()));
+        run(r -> new Mission.Approve(true, "looks fine", OPS, r)).reply().getValue();
+    assertEquals(Phase.QUEUED, approved.phase());
+    assertEquals("ops", approved.approval().orElseThrow().by());
+    awaitTold(WorkStatus.Waiting.class);
+    var twice = run(r -> new Mission.Approve(false, "", OPS, r));
+    assertEquals(Rejection.Code.CONFLICT, code(twice.reply()));
   }
 
   @Test
-  void aHandoffOffersTheNextAttemptToWhoeverMeetsTheNewRequirements() {
-    dispatch.available.add("p-1");
-    submit(spec());
-    run(r -> new Mission.AcceptOffer(1, r));
-    Requirements reviewer =
-        new Requirements(Set.of("review"), Set.of("reviewer"), Optional.of("p-9"));
+  void aHandoffMergesWhatItNamesWithTheRequirementsAndWaitsForThem() {
+    running(spec());
     MissionState handed =
-        run(r -> new Mission.HandOff(1, reviewer, "please review", r)).reply().getValue();
+        run(r ->
+                new Mission.HandOff(
+                    1,
+                    Optional.of("reviewer"),
+                    Optional.empty(),
+                    Optional.empty(),
+                    "please review",
+                    WORKER,
+                    r))
+            .reply()
+            .getValue();
     assertEquals(Attempt.State.HANDED_OFF, handed.attempt(1).orElseThrow().state());
-    assertEquals("p-9", handed.attempt(2).orElseThrow().participantId());
+    assertEquals(
+        new Requirements(Set.of("code"), Set.of("reviewer"), Optional.empty()),
+        handed.requirements(),
+        "the capabilities it did not name stay");
     assertEquals(1, handed.handoffs().size());
-    awaitOffers(2);
-    assertEquals("p-9", tasks().get(1).participantId());
+    WorkStatus.Waiting waiting = awaitTold(WorkStatus.Waiting.class);
+    assertEquals(handed.requirements(), waiting.requirements());
+    assertEquals(2, waiting.attempt());
   }
 
   @Test
   void anOfferGoesOutOnlyAfterItsEstimateIsReservedAndTheUsageIsCommitted() {
-    dispatch.available.add("p-1");
-    submit(budgeted(5));
+    submit(budgeted("5"));
+    offer(1, "p-1");
     awaitOffers(1);
-    assertEquals(List.of("ws-1:m-1.a1=5.0"), budgets.reserved);
-    run(r -> new Mission.AcceptOffer(1, r));
-    run(r -> new Mission.CompleteAttempt(1, input, Optional.of(3.5), r));
+    assertEquals(List.of("ws-1:m-1.a1=5"), budgets.reserved);
+    run(r -> new Mission.AcceptOffer(1, WORKER, r));
+    run(r -> new Mission.CompleteAttempt(1, input, Optional.of(amount("3.5")), WORKER, r));
     Eventually.assertWithin(
         WAIT, () -> assertEquals(List.of("ws-1:m-1.a1=3.5"), budgets.committed));
   }
 
   @Test
   void aDeniedReservationEscalatesAndRaisingTheBudgetResumes() {
-    dispatch.available.add("p-1");
     budgets.deny = true;
-    submit(budgeted(5));
+    submit(budgeted("5"));
+    offer(1, "p-1");
     Eventually.assertWithin(WAIT, () -> assertEquals(Phase.ESCALATED, get().phase()));
     assertTrue(tasks().isEmpty(), "no offer goes out without a reservation");
     MissionState escalated = get();
@@ -493,76 +580,132 @@ class MissionTest {
     run(
         r ->
             new Mission.ResolveEscalation(
-                id, Escalation.Action.RAISE_BUDGET, Optional.empty(), "raised", "ops", r));
+                id, Escalation.Action.RAISE_BUDGET, Optional.empty(), "raised", OPS, r));
+    offer(awaitTold(WorkStatus.Waiting.class).attempt(), "p-1");
     awaitOffers(1);
     assertEquals(Phase.OFFERED, get().phase());
   }
 
   @Test
-  void usingMoreThanTheReservationStandsTheAttemptDownAndEscalates() {
-    dispatch.available.add("p-1");
-    submit(budgeted(5));
-    run(r -> new Mission.AcceptOffer(1, r));
+  void usingMoreThanTheEstimateStandsTheAttemptDownAndEscalates() {
+    running(budgeted("5"));
     MissionState after =
-        run(r -> new Mission.Heartbeat(1, Optional.of(0.5), Optional.of(7.0), r))
+        run(r -> new Mission.Heartbeat(1, Optional.of(0.5), Optional.of(amount("7")), WORKER, r))
             .reply()
             .getValue();
     assertEquals(Phase.ESCALATED, after.phase());
     assertEquals(Attempt.State.STOOD_DOWN, after.attempt(1).orElseThrow().state());
+    assertTrue(
+        after.escalations().get(0).reason().contains("used 7, more than its reservation of 5"));
     Eventually.assertWithin(
-        WAIT, () -> assertEquals(1, dispatch.offersOf(Inbox.MessageType.STAND_DOWN).size()));
-    Eventually.assertWithin(
-        WAIT, () -> assertEquals(List.of("ws-1:m-1.a1=7.0"), budgets.committed));
+        WAIT, () -> assertEquals(1, inboxes.of(Inbox.MessageType.STAND_DOWN).size()));
+    Eventually.assertWithin(WAIT, () -> assertEquals(List.of("ws-1:m-1.a1=7"), budgets.committed));
   }
 
   @Test
-  void afterARestartAnOfferedMissionPlacesTheSameOfferAgain() {
-    dispatch.available.add("p-1");
+  void afterARestartAnOfferedMissionPlacesTheSameOfferAgainAndAWaitingOneTellsItsDispatcher() {
     submit(spec());
+    offer(1, "p-1");
     awaitOffers(1);
-
     mission.restart();
-
     awaitOffers(2);
     assertEquals(tasks().get(0).draft(), tasks().get(1).draft());
     assertEquals(Phase.OFFERED, get().phase());
+
+    inboxes.refusing.add("p-1");
+    run(r -> new Mission.DeclineOffer(1, "busy", WORKER, r));
+    told.clear();
+    mission.restart();
+    assertEquals(2, awaitTold(WorkStatus.Waiting.class).attempt());
   }
 
   @Test
   void afterARestartTheHeartbeatLeaseIsArmedAgain() {
-    dispatch.available.addAll(List.of("p-1", "p-2"));
-    submit(spec(new Timeouts(60_000, 600_000, 300), Optional.empty(), false));
-    run(r -> new Mission.AcceptOffer(1, r));
-
+    running(spec(new Timeouts(60_000, 600_000, 300), Optional.empty(), false));
     mission.restart();
-
     Eventually.assertWithin(
         WAIT, () -> assertEquals(Attempt.State.STOOD_DOWN, get().attempt(1).orElseThrow().state()));
-    awaitOffers(2);
   }
 
   @Test
   void unknownMissionsAndAttemptsAreNotFoundAndPersistNothing() {
-    assertEquals("not_found", code(run(Mission.Get::new).reply()));
-
-    dispatch.available.add("p-1");
+    assertEquals(Rejection.Code.NOT_FOUND, code(run(r -> new Mission.Get(OPS, r)).reply()));
     submit(spec());
-    var accept = run(r -> new Mission.AcceptOffer(9, r));
+    offer(1, "p-1");
+    var accept = run(r -> new Mission.AcceptOffer(9, WORKER, r));
     assertTrue(accept.events().isEmpty());
-    assertEquals("not_found", code(accept.reply()));
+    assertEquals(Rejection.Code.NOT_FOUND, code(accept.reply()));
+  }
+
+  @Test
+  void aCallerOfAnotherWorkspaceFindsNothingAndCannotSubmitThere() {
+    Caller other = Caller.in("ws-2", "mallory");
+    var forbidden = run(r -> new Mission.Submit(spec(), other, r));
+    assertEquals(Rejection.Code.FORBIDDEN, code(forbidden.reply()));
+    assertTrue(forbidden.events().isEmpty());
+    submit(spec());
+    assertEquals(Rejection.Code.NOT_FOUND, code(run(r -> new Mission.Get(other, r)).reply()));
+    var cancel = run(r -> new Mission.Cancel("mine now", other, r));
+    assertEquals(Rejection.Code.NOT_FOUND, code(cancel.reply()));
+    assertTrue(cancel.events().isEmpty());
+    assertEquals(Phase.QUEUED, run(r -> new Mission.Get(WORKER, r)).reply().getValue().phase());
   }
 
   @Test
   void resubmittingTheSameSpecIsIdempotentAndADifferentOneConflicts() {
-    dispatch.available.add("p-1");
     submit(spec());
-    var same = run(r -> new Mission.Submit(spec(), r));
+    var same = run(r -> new Mission.Submit(spec(), OPS, r));
     assertTrue(same.events().isEmpty());
-    assertEquals(Phase.OFFERED, same.reply().getValue().phase());
+    assertEquals(Phase.QUEUED, same.reply().getValue().phase());
 
     MissionSpec other = spec(settings.defaultTimeouts(), Optional.empty(), true);
-    var different = run(r -> new Mission.Submit(other, r));
+    var different = run(r -> new Mission.Submit(other, OPS, r));
     assertTrue(different.events().isEmpty());
-    assertEquals("conflict", code(different.reply()));
+    assertEquals(Rejection.Code.CONFLICT, code(different.reply()));
+  }
+
+  @Test
+  void aFailingCommandIsAnsweredAndTheMissionGoesOnServingItsState() {
+    running(spec());
+    MissionState before = get();
+    clock.breakOnce();
+    var failed = run(r -> new Mission.CompleteAttempt(1, input, Optional.empty(), WORKER, r));
+    assertEquals(Rejection.Code.INTERNAL_ERROR, code(failed.reply()));
+    assertTrue(failed.events().isEmpty());
+    assertEquals(before, get());
+    assertEquals(
+        Phase.SUCCEEDED,
+        run(r -> new Mission.CompleteAttempt(1, input, Optional.empty(), WORKER, r))
+            .reply()
+            .getValue()
+            .phase());
+  }
+
+  /** The system clock, but its next reading throws after {@link #breakOnce()}. */
+  private static final class BreakableClock extends Clock {
+    private volatile boolean broken;
+
+    void breakOnce() {
+      broken = true;
+    }
+
+    @Override
+    public Instant instant() {
+      if (broken) {
+        broken = false;
+        throw new IllegalStateException("the test broke the clock");
+      }
+      return Instant.now();
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
   }
 }

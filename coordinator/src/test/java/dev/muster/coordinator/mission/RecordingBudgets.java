@@ -1,8 +1,7 @@
 package dev.muster.coordinator.mission;
 
-import dev.muster.runtime.budget.Amount;
+import dev.muster.config.money.Amount;
 import dev.muster.runtime.budget.Budget;
-import java.math.BigDecimal;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -20,20 +19,18 @@ final class RecordingBudgets implements MissionBudgets {
 
   @Override
   public CompletionStage<Budget.ReserveResult> reserve(
-      String scope, String key, double amount, String missionId) {
+      String scope, String key, Amount amount, String missionId, String workspace) {
     reserved.add(scope + ":" + key + "=" + amount);
-    Amount a = Amount.of(BigDecimal.valueOf(amount));
     return CompletableFuture.completedFuture(
         deny
             ? new Budget.Denied(key, "limit reached", Amount.ZERO)
-            : new Budget.Granted(key, a, Amount.ZERO, false));
+            : new Budget.Granted(key, amount, Amount.ZERO, false));
   }
 
   @Override
-  public CompletionStage<Budget.CommitResult> commit(String scope, String key, double used) {
+  public CompletionStage<Budget.CommitResult> commit(String scope, String key, Amount used) {
     committed.add(scope + ":" + key + "=" + used);
-    Amount a = Amount.of(BigDecimal.valueOf(used));
     return CompletableFuture.completedFuture(
-        new Budget.CommitResult(key, "m", a, a, Amount.ZERO, Amount.ZERO, false, false));
+        new Budget.CommitResult(key, "m", used, used, Amount.ZERO, Amount.ZERO, false, false));
   }
 }

@@ -16,12 +16,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class RecordingPeers implements MissionPeers {
   final List<String> submitted = new CopyOnWriteArrayList<>();
+  final List<MissionSpec> specs = new CopyOnWriteArrayList<>();
   final List<String> cancelled = new CopyOnWriteArrayList<>();
   final List<String> reports = new CopyOnWriteArrayList<>();
 
   @Override
   public CompletionStage<MissionState> submit(String missionId, MissionSpec spec) {
     submitted.add(missionId);
+    specs.add(spec);
     return CompletableFuture.completedFuture(
         MissionState.submitted(missionId, spec, Instant.now()));
   }

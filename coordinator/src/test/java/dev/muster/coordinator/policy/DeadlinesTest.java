@@ -37,7 +37,8 @@ class DeadlinesTest {
               Optional.empty(),
               Optional.empty(),
               false,
-              Optional.empty()),
+              Optional.empty(),
+              0),
           T);
 
   private static Instant at(long seconds) {
@@ -80,23 +81,23 @@ class DeadlinesTest {
             at(20),
             Optional.of(new Deadline(Kind.HEARTBEAT_EXPIRES, at(50), 1))),
         Arguments.of(
-            "retrying: the backoff is due first",
+            "running: start-to-close when it comes before the heartbeat lease",
+            running,
+            Optional.of(at(600_000 / 1000 - 10)),
+            at(5),
+            Optional.of(new Deadline(Kind.START_TO_CLOSE_EXPIRES, at(605), 1))),
+        Arguments.of(
+            "retrying: nothing of its own (the backlog times the backoff)",
             retrying,
             Optional.empty(),
             at(10),
-            Optional.of(new Deadline(Kind.RETRY_DUE, at(12), 2))),
+            Optional.empty()),
         Arguments.of(
-            "retrying, backoff over: schedule-to-start from when it was due",
-            retrying,
-            Optional.empty(),
-            at(13),
-            Optional.of(new Deadline(Kind.WAIT_EXPIRES, at(72), 2))),
-        Arguments.of(
-            "queued: schedule-to-start from when it began to wait",
+            "queued: nothing of its own (the backlog times schedule-to-start)",
             SUBMITTED.queued(at(1)),
             Optional.empty(),
             at(1),
-            Optional.of(new Deadline(Kind.WAIT_EXPIRES, at(61), 1))),
+            Optional.empty()),
         Arguments.of(
             "finished: nothing",
             running
@@ -115,6 +116,6 @@ class DeadlinesTest {
       Optional<Instant> seen,
       Instant now,
       Optional<Deadline> expected) {
-    assertEquals(expected, Deadlines.next(state, seen, now));
+    assertEquals(expected, Deadlines.next(state, seen));
   }
 }

@@ -3,6 +3,7 @@ package dev.muster.coordinator.policy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.muster.config.money.Amount;
 import dev.muster.coordinator.model.Attempt;
 import dev.muster.coordinator.model.Decision;
 import dev.muster.coordinator.model.Escalation;
@@ -14,8 +15,8 @@ import dev.muster.coordinator.model.MissionSpec.SplitPlan;
 import dev.muster.coordinator.model.MissionSpec.Timeouts;
 import dev.muster.coordinator.model.MissionState;
 import dev.muster.coordinator.model.Phase;
-import dev.muster.coordinator.model.Requirements;
-import java.time.Duration;
+import dev.muster.runtime.dispatch.Requirements;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -28,8 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** One row per rule of the decision policy: a mission's state, a signal, the decisions expected. */
 class DecisionPolicyTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
-  private static final DecisionPolicy POLICY =
-      new DecisionPolicy(Duration.ofMillis(250), "operators");
+  private static final DecisionPolicy POLICY = new DecisionPolicy("operators");
   private static final RetryPolicy RETRY = new RetryPolicy(3, 100, 2.0, 10_000, Set.of());
   private static final Timeouts TIMEOUTS = new Timeouts(60_000, 600_000, 30_000);
 
@@ -46,7 +46,29 @@ class DecisionPolicyTest {
         split,
         Optional.empty(),
         false,
-        Optional.empty());
+        Optional.empty(),
+        0);
+  }
+
+  private static MissionState budgeted(String estimate) {
+    MissionSpec s = spec(Optional.empty());
+    return MissionState.submitted(
+        "m",
+        new MissionSpec(
+            s.workspace(),
+            s.title(),
+            s.spec(),
+            s.requiredCapabilities(),
+            s.requiredRoles(),
+            s.input(),
+            s.retryPolicy(),
+            s.timeouts(),
+            s.split(),
+            Optional.of(new MissionSpec.BudgetRef("ws-1", Amount.parse(new BigDecimal(estimate)))),
+            false,
+            Optional.empty(),
+            0),
+        T);
   }
 
   private static final MissionState SUBMITTED =
@@ -98,15 +120,20 @@ class DecisionPolicyTest {
 
   static Stream<Arguments> rules() {
     return Stream.of(
+        row("submitted -> nothing yet: it waits in the backlog", SUBMITTED, new Signal.Submitted()),
         row(
-            "submitted, a participant covers it -> proceed with attempt 1",
-            SUBMITTED,
-            new Signal.Submitted(Optional.of("p-1")),
+            "queued, the backlog offers attempt 1 -> proceed to that participant",
+            SUBMITTED.queued(T),
+            new Signal.Offered(1, "p-1"),
             new Decision.Proceed("p-1", 1, "p-1 covers the requirements and has room")),
         row(
-            "submitted, nobody covers it -> nothing yet (it waits queued)",
-            SUBMITTED,
-            new Signal.Submitted(Optional.empty())),
+            "queued, the backlog offers another attempt than the one it waits for -> nothing",
+            SUBMITTED.queued(T),
+            new Signal.Offered(2, "p-1")),
+        row(
+            "offered already, the backlog offers again -> nothing",
+            offered("p-1"),
+            new Signal.Offered(1, "p-2")),
         row(
             "submitted with a split plan -> split into children",
             MissionState.submitted(
@@ -119,59 +146,61 @@ class DecisionPolicyTest {
                                 new ChildSpec("a", Set.of(), Set.of(), NullNode.instance),
                                 new ChildSpec("b", Set.of(), Set.of(), NullNode.instance))))),
                 T),
-            new Signal.Submitted(Optional.empty()),
+            new Signal.Submitted(),
             new Decision.Split(
                 List.of("m.c1", "m.c2"), "all", "the spec splits into 2 children joined all")),
         row(
-            "approval granted -> proceed",
+            "approval granted -> nothing yet: it waits in the backlog",
             SUBMITTED.awaitingApproval(T),
-            new Signal.ApprovalGiven(true, "ok", Optional.of("p-1")),
-            new Decision.Proceed(
-                "p-1", 1, "p-1 covers the requirements after approval (ok) and has room")),
+            new Signal.ApprovalGiven(true, "ok")),
         row(
             "approval denied -> fail",
             SUBMITTED.awaitingApproval(T),
-            new Signal.ApprovalGiven(false, "too risky", Optional.empty()),
+            new Signal.ApprovalGiven(false, "too risky"),
             new Decision.Fail("approval denied: too risky")),
         row(
-            "waiting, a participant became available -> proceed",
+            "the backlog gives the waiting mission up -> escalate with its reason",
             SUBMITTED.queued(T),
-            new Signal.CandidateFound("p-2"),
-            new Decision.Proceed(
-                "p-2", 1, "p-2 became available while the mission waited and has room")),
-        row(
-            "no capable participant within schedule-to-start -> escalate",
-            SUBMITTED.queued(T),
-            new Signal.WaitExpired(),
+            new Signal.GivenUp(1, "no capable participant took the mission within 60 s"),
             new Decision.Escalate(
                 "m.e1",
                 "operators",
                 Optional.empty(),
                 "no capable participant took the mission within 60 s")),
         row(
-            "offer refused, another participant has room -> proceed there",
-            offered("p-1").withdrawn(1, "full", T),
-            new Signal.OfferRefused(1, "p-1", "inbox full", Optional.of("p-2")),
-            new Decision.Proceed(
-                "p-2", 2, "the inbox of p-1 refused the offer (inbox full); p-2 can take it")),
-        row(
-            "offer declined, nobody else has room -> wait and look again",
-            offered("p-1").withdrawn(1, "declined", T),
-            new Signal.OfferDeclined(1, "p-1", "busy", Optional.empty()),
-            new Decision.Retry(
-                2, 250, List.of("p-1"), "p-1 declined the offer (busy); nobody else has room yet")),
-        row(
-            "offer expired -> stand the offer down and offer it elsewhere",
+            "the backlog gives up an attempt the mission no longer waits for -> nothing",
             offered("p-1"),
-            new Signal.OfferExpired(1, "p-1", Optional.of("p-2")),
+            new Signal.GivenUp(1, "late")),
+        row(
+            "offer refused -> back in the backlog, avoiding that participant",
+            offered("p-1").withdrawn(1, "full", T),
+            new Signal.OfferRefused(1, "p-1", "inbox full"),
+            new Decision.Retry(
+                2,
+                0,
+                List.of("p-1"),
+                "the inbox of p-1 refused the offer (inbox full); back in the backlog")),
+        row(
+            "offer declined -> back in the backlog, avoiding that participant",
+            offered("p-1").withdrawn(1, "declined", T),
+            new Signal.OfferDeclined(1, "p-1", "busy"),
+            new Decision.Retry(
+                2, 0, List.of("p-1"), "p-1 declined the offer (busy); back in the backlog")),
+        row(
+            "offer expired -> stand the offer down, back in the backlog",
+            offered("p-1"),
+            new Signal.OfferExpired(1, "p-1"),
             new Decision.StandDown(
                 List.of(1),
                 List.of("p-1"),
                 List.of(),
                 Optional.empty(),
                 "p-1 did not accept the offer within 60 s"),
-            new Decision.Proceed(
-                "p-2", 2, "p-1 did not accept the offer within 60 s; p-2 can take it")),
+            new Decision.Retry(
+                2,
+                0,
+                List.of("p-1"),
+                "p-1 did not accept the offer within 60 s; back in the backlog")),
         row(
             "heartbeat lease expired -> stand down the stalled attempt and retry elsewhere",
             running("p-1"),
@@ -334,7 +363,7 @@ class DecisionPolicyTest {
                 "join quorum:2 cannot be met: 2 of 3 children ended without success (last: m.c2"
                     + " cancelled)")),
         row(
-            "handed off, someone covers the new requirements -> proceed there",
+            "handed off -> back in the backlog with the new requirements",
             running("p-1")
                 .handedOff(
                     new MissionState.Handoff(
@@ -343,19 +372,27 @@ class DecisionPolicyTest {
                         new Requirements(Set.of("review"), Set.of(), Optional.empty()),
                         "needs review",
                         T)),
-            new Signal.HandedOff(1, "needs review", Optional.of("p-9")),
-            new Decision.Proceed("p-9", 2, "p-1 handed attempt 1 on (needs review); p-9 takes it")),
+            new Signal.HandedOff(1, "needs review"),
+            new Decision.Retry(
+                2,
+                0,
+                List.of(),
+                "p-1 handed attempt 1 on (needs review); waiting for capabilities [review]")),
         row(
             "operator retry -> retry now",
             escalated(running("p-1"), Optional.empty()),
             new Signal.EscalationResolved("m.e1", Escalation.Action.RETRY, "go", Optional.empty()),
             new Decision.Retry(2, 0, List.of(), "operator resolved m.e1 with retry (go)")),
         row(
-            "operator reassign -> proceed to the named participant",
+            "operator reassign -> back in the backlog, for the named participant",
             escalated(running("p-1"), Optional.empty()),
             new Signal.EscalationResolved(
                 "m.e1", Escalation.Action.REASSIGN, "", Optional.of("p-7")),
-            new Decision.Proceed("p-7", 2, "operator resolved m.e1 with reassign")),
+            new Decision.Retry(
+                2,
+                0,
+                List.of(),
+                "operator resolved m.e1 with reassign; waiting for p-7 to have room")),
         row(
             "operator accepts the failure -> fail",
             escalated(
@@ -390,26 +427,40 @@ class DecisionPolicyTest {
                 "budget ws-1 denied the reservation for attempt 1 (limit reached); raise the"
                     + " budget and resume")),
         row(
-            "an attempt uses more than its reservation -> stand it down and escalate",
-            running("p-1"),
-            new Signal.BudgetExceeded(1, "ws-1", 7.0, 5.0),
+            "an attempt reports more usage than its estimate -> stand it down and escalate",
+            budgeted("5")
+                .decided(new Decision.Proceed("p-1", 1, "r"), T)
+                .accepted(1, T)
+                .heartbeat(1, Optional.empty(), Optional.of(Amount.units(7)), T),
+            new Signal.UsageReported(1),
             new Decision.StandDown(
                 List.of(1),
                 List.of("p-1"),
                 List.of(),
                 Optional.empty(),
-                "attempt 1 used 7.0, more than its reservation of 5.0 on budget ws-1"),
+                "attempt 1 used 7, more than its reservation of 5 on budget ws-1"),
             new Decision.Escalate(
                 "m.e1",
                 "operators",
                 Optional.empty(),
-                "attempt 1 used 7.0, more than its reservation of 5.0 on budget ws-1")),
+                "attempt 1 used 7, more than its reservation of 5 on budget ws-1")),
+        row(
+            "an attempt reports usage within its estimate -> nothing",
+            budgeted("5")
+                .decided(new Decision.Proceed("p-1", 1, "r"), T)
+                .accepted(1, T)
+                .heartbeat(1, Optional.empty(), Optional.of(Amount.units(5)), T),
+            new Signal.UsageReported(1)),
+        row(
+            "a mission without a budget reports usage -> nothing",
+            running("p-1").heartbeat(1, Optional.empty(), Optional.of(Amount.units(99)), T),
+            new Signal.UsageReported(1)),
         row(
             "a finished mission decides nothing more",
             running("p-1")
                 .succeeded(1, NullNode.instance, Optional.empty(), T)
                 .decided(new Decision.Complete("r"), T),
-            new Signal.CandidateFound("p-2")));
+            new Signal.Offered(2, "p-2")));
   }
 
   private static Arguments row(

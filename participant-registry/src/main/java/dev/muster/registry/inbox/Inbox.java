@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.muster.config.CborSerializable;
 import dev.muster.config.Rejection;
+import dev.muster.config.entity.Guarded;
+import dev.muster.config.entity.Replying;
 import dev.muster.registry.RegistrySettings;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,6 +23,7 @@ import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -47,18 +50,16 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * another node every pending message is deliverable at once. A parked poller whose inbox restarts
  * gets no answer; its ask times out and it polls again. Acked messages leave the state; a bounded
  * list of recently acked ids remains to answer repeated enqueues and acks.
+ *
+ * <p>An ack of a task offer is answered once the {@link AckListener} (the coordinator) has heard
+ * that the offer was taken, so a 2xx to the worker means both facts are journaled; a repeated ack
+ * tells the listener again.
  */
 public final class Inbox
     extends EventSourcedBehaviorWithEnforcedReplies<Inbox.Command, Inbox.Event, Inbox.State> {
 
   public static final EntityTypeKey<Command> ENTITY_TYPE_KEY =
       EntityTypeKey.create(Command.class, "Inbox");
-
-  /** Refusal code of a task offer to a full inbox. */
-  public static final String INBOX_FULL = "inbox_full";
-
-  /** Rejection code of an ack for a message id this inbox does not know (or has forgotten). */
-  public static final String UNKNOWN_MESSAGE = "unknown_message";
 
   private static final String LEASE_TIMER = "lease-check";
 
@@ -118,8 +119,8 @@ public final class Inbox
 
   public record Accepted(String messageId, long seq, boolean duplicate) implements EnqueueResult {}
 
-  /** Nothing was queued; {@code reason} reads {@code "<code>: <message>"} like a Rejection. */
-  public record Refused(String reason) implements EnqueueResult {}
+  /** Nothing was queued, and why ({@code inbox_full}, {@code invalid_request}). */
+  public record Refused(Rejection rejection) implements EnqueueResult {}
 
   public record Delivery(List<Message> messages) implements CborSerializable {
     public Delivery {
@@ -133,13 +134,15 @@ public final class Inbox
 
   public sealed interface Command extends CborSerializable {}
 
-  public record Enqueue(Draft draft, ActorRef<EnqueueResult> replyTo) implements Command {}
+  public record Enqueue(Draft draft, ActorRef<StatusReply<EnqueueResult>> replyTo)
+      implements Command, Replying<EnqueueResult> {}
 
   /**
    * Up to {@code max} deliverable messages, leased; parks until one is deliverable or {@code
    * maxWait} ends (then an empty delivery). Exactly one reply.
    */
-  public record Poll(int max, Duration maxWait, ActorRef<Delivery> replyTo) implements Command {}
+  public record Poll(int max, Duration maxWait, ActorRef<StatusReply<Delivery>> replyTo)
+      implements Command, Replying<Delivery> {}
 
   /**
    * A cursor read for a stream that resumes by seq: pending messages with a seq above {@code
@@ -147,10 +150,16 @@ public final class Inbox
    * message twice); what it returns is leased so that a concurrent {@link Poll} does not also get
    * it. Parks like {@link Poll}.
    */
-  public record PollAfter(long afterSeq, int max, Duration maxWait, ActorRef<Delivery> replyTo)
-      implements Command {}
+  public record PollAfter(
+      long afterSeq, int max, Duration maxWait, ActorRef<StatusReply<Delivery>> replyTo)
+      implements Command, Replying<Delivery> {}
 
-  public record Ack(String messageId, ActorRef<StatusReply<Acked>> replyTo) implements Command {}
+  public record Ack(String messageId, ActorRef<StatusReply<Acked>> replyTo)
+      implements Command, Replying<Acked> {}
+
+  /** The ack listener answered about an acked task offer; local only. */
+  record OfferTakenHeard(Acked acked, ActorRef<StatusReply<Acked>> replyTo, Throwable failure)
+      implements Command {}
 
   /** A parked poller's wait ended; local only. */
   record PollTimedOut(long pollerId) implements Command {}
@@ -226,10 +235,13 @@ public final class Inbox
 
   /** A poller waiting for a deliverable message; {@code cursor} for {@link PollAfter}. */
   private record Poller(
-      long id, ActorRef<Delivery> replyTo, int max, long afterSeq, boolean cursor) {}
+      long id, ActorRef<StatusReply<Delivery>> replyTo, int max, long afterSeq, boolean cursor) {}
 
+  private final String participantId;
   private final RegistrySettings.InboxSettings settings;
+  private final AckListener ackListener;
   private final Clock clock;
+  private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final Map<Long, Poller> parked = new LinkedHashMap<>();
   private Leases leases = Leases.none();
@@ -238,25 +250,36 @@ public final class Inbox
   private Inbox(
       String participantId,
       RegistrySettings settings,
+      AckListener ackListener,
       Clock clock,
+      ActorContext<Command> context,
       TimerScheduler<Command> timers) {
     super(
         PersistenceId.of(ENTITY_TYPE_KEY.name(), participantId),
         settings.persistFailure().restart());
+    this.participantId = participantId;
     this.settings = settings.inbox();
+    this.ackListener = ackListener;
     this.clock = clock;
+    this.context = context;
     this.timers = timers;
   }
 
   public static Behavior<Command> create(
-      String participantId, RegistrySettings settings, Clock clock) {
-    return Behaviors.withTimers(timers -> new Inbox(participantId, settings, clock, timers));
+      String participantId, RegistrySettings settings, AckListener ackListener, Clock clock) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers -> new Inbox(participantId, settings, ackListener, clock, context, timers)));
   }
 
   /** Starts sharding of inboxes (entity id = participant id) on this node. */
-  public static void init(ActorSystem<?> system, RegistrySettings settings, Clock clock) {
+  public static void init(
+      ActorSystem<?> system, RegistrySettings settings, AckListener ackListener, Clock clock) {
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock)));
+        .init(
+            Entity.of(
+                ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, ackListener, clock)));
   }
 
   @Override
@@ -266,22 +289,27 @@ public final class Inbox
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return newCommandHandlerWithReplyBuilder()
-        .forAnyState()
-        .onCommand(Enqueue.class, this::enqueue)
-        .onCommand(Poll.class, this::poll)
-        .onCommand(PollAfter.class, this::pollAfter)
-        .onCommand(Ack.class, this::ack)
-        .onCommand(PollTimedOut.class, this::pollTimedOut)
-        .onCommand(LeaseCheck.class, this::leaseCheck)
-        .build();
+    return Guarded.commands(
+        newCommandHandlerWithReplyBuilder()
+            .forAnyState()
+            .onCommand(Enqueue.class, this::enqueue)
+            .onCommand(Poll.class, this::poll)
+            .onCommand(PollAfter.class, this::pollAfter)
+            .onCommand(Ack.class, this::ack)
+            .onCommand(OfferTakenHeard.class, this::offerTakenHeard)
+            .onCommand(PollTimedOut.class, this::pollTimedOut)
+            .onCommand(LeaseCheck.class, this::leaseCheck)
+            .build(),
+        Effect(),
+        context.getLog(),
+        "inbox " + participantId);
   }
 
   private ReplyEffect<Event, State> enqueue(State state, Enqueue command) {
     Draft draft = command.draft();
     Optional<String> problem = draft.problem();
     if (problem.isPresent()) {
-      return Effect().reply(command.replyTo(), refused(Rejection.INVALID, problem.get()));
+      return Effect().reply(command.replyTo(), refused(Rejection.invalid(problem.get())));
     }
     Optional<Long> knownSeq =
         state
@@ -290,18 +318,21 @@ public final class Inbox
             .or(() -> state.recentlyAckedMessage(draft.messageId()).map(AckedMessage::seq));
     if (knownSeq.isPresent()) {
       return Effect()
-          .reply(command.replyTo(), new Accepted(draft.messageId(), knownSeq.get(), true));
+          .reply(
+              command.replyTo(),
+              StatusReply.success(new Accepted(draft.messageId(), knownSeq.get(), true)));
     }
     if (draft.type() == MessageType.TASK_OFFER && state.pending().size() >= settings.maxPending()) {
       return Effect()
           .reply(
               command.replyTo(),
               refused(
-                  INBOX_FULL,
-                  state.pending().size()
-                      + " messages are pending (max-pending "
-                      + settings.maxPending()
-                      + "); offer it to another participant or retry later"));
+                  Rejection.of(
+                      Rejection.Code.INBOX_FULL,
+                      state.pending().size()
+                          + " messages are pending (max-pending "
+                          + settings.maxPending()
+                          + "); offer it to another participant or retry later")));
     }
     Message message =
         new Message(
@@ -315,7 +346,9 @@ public final class Inbox
     return Effect()
         .persist(new MessageEnqueued(message))
         .thenRun(this::serveParked)
-        .thenReply(command.replyTo(), s -> new Accepted(message.messageId(), message.seq(), false));
+        .thenReply(
+            command.replyTo(),
+            s -> StatusReply.success(new Accepted(message.messageId(), message.seq(), false)));
   }
 
   private ReplyEffect<Event, State> poll(State state, Poll command) {
@@ -329,7 +362,7 @@ public final class Inbox
 
   private ReplyEffect<Event, State> deliverOrPark(
       State state,
-      ActorRef<Delivery> replyTo,
+      ActorRef<StatusReply<Delivery>> replyTo,
       int max,
       long afterSeq,
       boolean cursor,
@@ -344,7 +377,7 @@ public final class Inbox
     List<Message> batch = take(state, poller);
     Duration waitFor = boundedWait(wait);
     if (!batch.isEmpty() || waitFor.isZero()) {
-      return Effect().reply(replyTo, new Delivery(batch));
+      return Effect().reply(replyTo, StatusReply.success(new Delivery(batch)));
     }
     parked.put(poller.id(), poller);
     timers.startSingleTimer(pollTimer(poller.id()), new PollTimedOut(poller.id()), waitFor);
@@ -356,25 +389,54 @@ public final class Inbox
     Optional<Message> pending = state.pendingMessage(command.messageId());
     if (pending.isPresent()) {
       Message m = pending.get();
+      Acked acked = new Acked(m.messageId(), m.type(), m.missionId(), m.attempt(), false);
       return Effect()
           .persist(new MessageAcked(m.messageId(), m.seq(), clock.instant()))
-          .thenRun(s -> leases = leases.release(m.messageId()))
-          .thenReply(
-              command.replyTo(),
-              s ->
-                  StatusReply.success(
-                      new Acked(m.messageId(), m.type(), m.missionId(), m.attempt(), false)));
+          .thenRun(
+              s -> {
+                leases = leases.release(m.messageId());
+                answerAck(acked, command.replyTo());
+              })
+          .thenNoReply();
     }
     Optional<AckedMessage> acked = state.recentlyAckedMessage(command.messageId());
     if (acked.isPresent()) {
-      return Effect().reply(command.replyTo(), StatusReply.success(acked.get().reply(true)));
+      answerAck(acked.get().reply(true), command.replyTo());
+      return Effect().noReply();
     }
     return Effect()
         .reply(
             command.replyTo(),
-            Rejection.reply(
-                UNKNOWN_MESSAGE,
-                "message " + command.messageId() + " is neither pending nor recently acked"));
+            Rejection.of(
+                    Rejection.Code.UNKNOWN_MESSAGE,
+                    "message " + command.messageId() + " is neither pending nor recently acked")
+                .reply());
+  }
+
+  /** Answers an ack; for a task offer, once the ack listener has heard that it was taken. */
+  private void answerAck(Acked acked, ActorRef<StatusReply<Acked>> replyTo) {
+    if (acked.type() != MessageType.TASK_OFFER) {
+      replyTo.tell(StatusReply.success(acked));
+      return;
+    }
+    context.pipeToSelf(
+        ackListener.offerTaken(participantId, acked),
+        (done, failure) -> new OfferTakenHeard(acked, replyTo, failure));
+  }
+
+  private ReplyEffect<Event, State> offerTakenHeard(State state, OfferTakenHeard heard) {
+    if (heard.failure() == null) {
+      return Effect().reply(heard.replyTo(), StatusReply.success(heard.acked()));
+    }
+    return Effect()
+        .reply(
+            heard.replyTo(),
+            Rejection.of(
+                    Rejection.Code.UNAVAILABLE,
+                    "message "
+                        + heard.acked().messageId()
+                        + " is acked, but its mission did not confirm it in time; ack it again")
+                .reply());
   }
 
   private ReplyEffect<Event, State> pollTimedOut(State state, PollTimedOut timeout) {
@@ -383,7 +445,7 @@ public final class Inbox
       return Effect().noReply();
     }
     armLeaseCheck(state);
-    return Effect().reply(poller.replyTo(), new Delivery(List.of()));
+    return Effect().reply(poller.replyTo(), StatusReply.success(new Delivery(List.of())));
   }
 
   private ReplyEffect<Event, State> leaseCheck(State state, LeaseCheck check) {
@@ -400,7 +462,7 @@ public final class Inbox
       if (!batch.isEmpty()) {
         waiting.remove();
         timers.cancel(pollTimer(poller.id()));
-        poller.replyTo().tell(new Delivery(batch));
+        poller.replyTo().tell(StatusReply.success(new Delivery(batch)));
       }
     }
     armLeaseCheck(state);
@@ -442,8 +504,8 @@ public final class Inbox
     return "poll-" + pollerId;
   }
 
-  private static Refused refused(String code, String message) {
-    return new Refused(code + ": " + message);
+  private static StatusReply<EnqueueResult> refused(Rejection rejection) {
+    return StatusReply.success(new Refused(rejection));
   }
 
   @Override

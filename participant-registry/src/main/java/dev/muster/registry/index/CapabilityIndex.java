@@ -3,49 +3,52 @@ package dev.muster.registry.index;
 import dev.muster.config.readside.JournalFollower;
 import dev.muster.registry.RegistrySettings;
 import dev.muster.registry.participant.Participant;
+import dev.muster.registry.participant.Status;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Extension;
-import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.persistence.query.EventEnvelope;
 
 /**
- * Which active participants of a workspace can take a piece of work, answered from memory.
+ * The participants of the cluster, by workspace, answered from memory: who exists, with which
+ * capabilities, roles and capacity, and whether they are live.
  *
  * <p>A read model of the journal: every node folds the participant events (tag {@link
  * Participant#TAG}) into an immutable {@link IndexState}, first the events already stored (then
  * {@link #ready()}), then live ones, restarting with backoff from the last folded offset when the
  * query fails. Every node folds the same journal, so the index is the same everywhere and survives
- * restarts. A participant counts only while its last recorded heartbeat is within the liveness
- * window, which covers participants whose entity is passivated (no timer sends them offline).
+ * restarts. A participant counts as active only while its last recorded heartbeat is within the
+ * liveness window, which covers participants whose entity is passivated (no timer sends them
+ * offline).
  *
- * <p>In-flight counts are node-local soft state kept by the dispatcher ({@link #assigned}, {@link
- * #released}); selection prefers the least in-flight and rotates among equals.
+ * <p>Subscribers ({@link #subscribe}) hear which participants of a workspace changed after each
+ * folded batch: the dispatcher of that workspace looks for work for them (a registration, a raised
+ * limit, a participant back online).
  */
-public final class CapabilityIndex implements Extension {
+public final class CapabilityIndex {
 
-  private static final ExtensionId<CapabilityIndex> ID =
-      new ExtensionId<>() {
-        @Override
-        public CapabilityIndex createExtension(ActorSystem<?> system) {
-          return start(system, RegistrySettings.load(system), Clock.systemUTC());
-        }
-      };
+  /** Ends a {@link #subscribe subscription}. */
+  public interface Subscription {
+    void cancel();
+  }
+
+  private record Subscriber(String workspace, Consumer<Set<String>> changed) {}
 
   private final RegistrySettings settings;
   private final Clock clock;
   private final AtomicReference<IndexState> state = new AtomicReference<>(IndexState.empty());
-  private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
-  private final Map<String, String> lastChosen = new ConcurrentHashMap<>();
+  private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
   private volatile JournalFollower follower;
 
   private CapabilityIndex(RegistrySettings settings, Clock clock) {
@@ -53,60 +56,12 @@ public final class CapabilityIndex implements Extension {
     this.clock = clock;
   }
 
-  /** The index of this node, started on first access (with the system clock). */
-  public static CapabilityIndex get(ActorSystem<?> system) {
-    return ID.apply(system);
-  }
-
-  /**
-   * Starts an index of its own (for a node that injects its clock, or a test); it stops with the
-   * system or on {@link #stop()}.
-   */
+  /** Starts following the journal; the index stops with the system or on {@link #stop()}. */
   public static CapabilityIndex start(
       ActorSystem<?> system, RegistrySettings settings, Clock clock) {
     CapabilityIndex index = new CapabilityIndex(settings, clock);
     index.run(system);
     return index;
-  }
-
-  /**
-   * A fair choice among the active, live participants of {@code workspace} that cover the
-   * capabilities and roles and have room for one more attempt; not one of {@code exclude}.
-   */
-  public synchronized Optional<String> select(
-      String workspace,
-      Set<String> requiredCapabilities,
-      Set<String> requiredRoles,
-      Set<String> exclude) {
-    Instant now = clock.instant();
-    Optional<String> last = Optional.ofNullable(lastChosen.get(workspace));
-    Optional<String> chosen =
-        FairSelection.chooseInTurn(
-            state
-                .get()
-                .inWorkspaceAfter(workspace, last)
-                .filter(p -> !exclude.contains(p.id()))
-                .filter(
-                    p ->
-                        p.matches(
-                            requiredCapabilities, requiredRoles, now, settings.livenessWindow()))
-                .map(
-                    p ->
-                        new FairSelection.Candidate(
-                            p.id(), inFlight(p.id()), p.maxConcurrentAttempts())));
-    chosen.ifPresent(id -> lastChosen.put(workspace, id));
-    return chosen;
-  }
-
-  /** {@link #select} and {@link #assigned} in one step, so two dispatches cannot overfill. */
-  public synchronized Optional<String> selectAndAssign(
-      String workspace,
-      Set<String> requiredCapabilities,
-      Set<String> requiredRoles,
-      Set<String> exclude) {
-    Optional<String> chosen = select(workspace, requiredCapabilities, requiredRoles, exclude);
-    chosen.ifPresent(this::assigned);
-    return chosen;
   }
 
   /**
@@ -118,7 +73,7 @@ public final class CapabilityIndex implements Extension {
       Optional<String> workspace,
       Optional<String> role,
       Optional<String> capability,
-      Optional<Participant.Status> status,
+      Optional<Status> status,
       Optional<String> afterId,
       int limit) {
     Instant now = clock.instant();
@@ -140,20 +95,6 @@ public final class CapabilityIndex implements Extension {
     return clock.instant();
   }
 
-  /** The dispatcher handed one attempt to the participant. */
-  public synchronized void assigned(String participantId) {
-    inFlight.merge(participantId, 1, Integer::sum);
-  }
-
-  /** An attempt of the participant ended (or its offer was not taken). */
-  public synchronized void released(String participantId) {
-    inFlight.computeIfPresent(participantId, (id, count) -> count <= 1 ? null : count - 1);
-  }
-
-  public int inFlight(String participantId) {
-    return inFlight.getOrDefault(participantId, 0);
-  }
-
   /** True once the events stored when the index started have been folded. */
   public boolean ready() {
     JournalFollower current = follower;
@@ -164,12 +105,22 @@ public final class CapabilityIndex implements Extension {
     return state.get().lookup(participantId);
   }
 
-  /** The current snapshot, for tests and diagnostics. */
+  /** The current snapshot. */
   public IndexState snapshot() {
     return state.get();
   }
 
-  /** Stops following the journal (an index from {@link #start}). */
+  /**
+   * Calls {@code changed} with the ids of the participants of {@code workspace} that a folded batch
+   * changed (from the index's stream: hand the ids over to an actor, do not block).
+   */
+  public Subscription subscribe(String workspace, Consumer<Set<String>> changed) {
+    Subscriber subscriber = new Subscriber(workspace, changed);
+    subscribers.add(subscriber);
+    return () -> subscribers.remove(subscriber);
+  }
+
+  /** Stops following the journal. */
   public void stop() {
     JournalFollower current = follower;
     if (current != null) {
@@ -197,6 +148,23 @@ public final class CapabilityIndex implements Extension {
             .filter(envelope -> envelope.event() instanceof Participant.Event)
             .map(e -> new IndexState.Change(e.sequenceNr(), (Participant.Event) e.event()))
             .toList();
-    state.updateAndGet(current -> current.apply(changes));
+    IndexState after = state.updateAndGet(current -> current.apply(changes));
+    if (subscribers.isEmpty()) {
+      return;
+    }
+    Map<String, Set<String>> changedByWorkspace = new HashMap<>();
+    for (IndexState.Change change : changes) {
+      String id = change.event().participantId();
+      after
+          .lookup(id)
+          .ifPresent(
+              p -> changedByWorkspace.computeIfAbsent(p.workspace(), w -> new HashSet<>()).add(id));
+    }
+    for (Subscriber subscriber : subscribers) {
+      Set<String> ids = changedByWorkspace.get(subscriber.workspace());
+      if (ids != null) {
+        subscriber.changed().accept(Set.copyOf(ids));
+      }
+    }
   }
 }

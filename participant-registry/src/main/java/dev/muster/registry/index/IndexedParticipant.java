@@ -1,7 +1,7 @@
 package dev.muster.registry.index;
 
 import dev.muster.registry.participant.Participant;
-import dev.muster.registry.participant.Participant.Status;
+import dev.muster.registry.participant.Status;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;

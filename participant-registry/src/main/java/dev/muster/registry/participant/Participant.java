@@ -1,10 +1,16 @@
 package dev.muster.registry.participant;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.muster.config.Caller;
 import dev.muster.config.CborSerializable;
 import dev.muster.config.Rejection;
+import dev.muster.config.entity.Guarded;
+import dev.muster.config.entity.Replying;
 import dev.muster.registry.NameSet;
 import dev.muster.registry.RegistrySettings;
+import dev.muster.registry.inbox.Inbox;
+import dev.muster.registry.inbox.Inboxes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +19,7 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -30,10 +37,11 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * A participant of the swarm: who it is (workspace, kind, roles, capabilities), what it may do
- * (grants, boundaries: capacity, budget scope, trust zone), where its failures go (escalation),
- * what its runtime declares (capability manifest), and where it is in its lifecycle. Changes of
- * what it may do, drains and stand-downs record who asked ({@code actor}) and when.
+ * A participant of the swarm: who it is ({@link Registration}: workspace, kind, roles,
+ * capabilities), what it may do (grants, boundaries: capacity, budget scope, trust zone), where its
+ * failures go ({@link EscalationPosture}), what its runtime declares ({@link CapabilityManifest}),
+ * and where it is in its lifecycle ({@link Status}). Changes, drains and stand-downs record who
+ * asked and when.
  *
  * <pre>
  *   (unregistered) -Register-> ACTIVE -Drain-> DRAINING
@@ -47,8 +55,12 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * the liveness window as offline ({@link Enrolled#statusAt}). Heartbeats closer together than
  * {@code heartbeat-record-interval} are answered without writing an event.
  *
- * <p>Rejections: {@code not_found} (never registered), {@code conflict} (a different registration
- * for the same id, or a command a stood-down participant cannot take), {@code invalid_request}.
+ * <p>A stand-down also places a {@code stand_down} message in the participant's inbox (delivered
+ * before anything queued after it), and is answered once the inbox has it; a repeated stand-down
+ * places it again (the same message id), so a retry after a lost answer completes the job.
+ *
+ * <p>Every command carries its {@link Caller}: a caller confined to another workspace is answered
+ * {@code not_found}, exactly as for a participant that does not exist.
  */
 public final class Participant
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -62,406 +74,31 @@ public final class Participant
 
   private static final String LIVENESS_TIMER = "liveness";
 
-  public enum Kind {
-    HOSTED_WORKER,
-    EXTERNAL_AGENT,
-    CONNECTED_RUNTIME,
-    FLEET_WORKER,
-    REVIEWER,
-    ARBITER
-  }
-
-  public enum Status {
-    ACTIVE,
-    DRAINING,
-    STOOD_DOWN,
-    OFFLINE
-  }
-
-  /** Who a participant's failures escalate to, and after how many failed attempts. */
-  public record Escalation(Optional<String> escalateTo, int afterAttempts)
-      implements CborSerializable {
-    public static final Escalation NONE = new Escalation(Optional.empty(), 0);
-
-    public Escalation {
-      escalateTo = escalateTo == null ? Optional.empty() : escalateTo;
-    }
-
-    Optional<String> problem() {
-      if (escalateTo.isPresent()) {
-        if (escalateTo.get().isBlank()) {
-          return Optional.of("escalation.escalate_to must not be blank");
-        }
-        if (afterAttempts < 1) {
-          return Optional.of("escalation.after_attempts must be at least 1");
-        }
-      } else if (afterAttempts != 0) {
-        return Optional.of("escalation.after_attempts needs escalation.escalate_to");
-      }
-      return Optional.empty();
-    }
-  }
-
-  /**
-   * What a participant's runtime declares about itself. A capability written {@code
-   * name:approval_required} (e.g. {@code shell:approval_required}) is one whose use needs a
-   * person's approval.
-   */
-  public record CapabilityManifest(
-      Optional<String> executionMode, Optional<String> trustZone, Set<String> capabilities)
-      implements CborSerializable {
-    public static final String APPROVAL_REQUIRED = ":approval_required";
-    public static final CapabilityManifest NONE =
-        new CapabilityManifest(Optional.empty(), Optional.empty(), Set.of());
-
-    public CapabilityManifest {
-      executionMode = executionMode == null ? Optional.empty() : executionMode;
-      trustZone = trustZone == null ? Optional.empty() : trustZone;
-      capabilities = NameSet.of(capabilities);
-    }
-
-    /** The capability names, without the approval marker. */
-    public Set<String> names() {
-      return NameSet.of(capabilities.stream().map(CapabilityManifest::name).toList());
-    }
-
-    /** The capabilities marked {@code :approval_required}, by name. */
-    public Set<String> approvalRequired() {
-      return NameSet.of(
-          capabilities.stream()
-              .filter(c -> c.endsWith(APPROVAL_REQUIRED))
-              .map(CapabilityManifest::name)
-              .toList());
-    }
-
-    private static String name(String capability) {
-      return capability.endsWith(APPROVAL_REQUIRED)
-          ? capability.substring(0, capability.length() - APPROVAL_REQUIRED.length())
-          : capability;
-    }
-
-    Optional<String> problem() {
-      if (capabilities.stream().anyMatch(c -> name(c).isBlank())) {
-        return Optional.of("capability_manifest.capabilities must not be blank");
-      }
-      if (executionMode.map(String::isBlank).orElse(false)
-          || trustZone.map(String::isBlank).orElse(false)) {
-        return Optional.of(
-            "capability_manifest.execution_mode and trust_zone must not be blank when given");
-      }
-      return Optional.empty();
-    }
-  }
-
-  /**
-   * What a participant declares when it joins. Fields added after the first release ({@code grants}
-   * onwards) are optional in stored events: a missing one reads as empty.
-   */
-  public record Registration(
-      String workspace,
-      Kind kind,
-      Set<String> roles,
-      Set<String> capabilities,
-      int maxConcurrentAttempts,
-      Set<String> grants,
-      Optional<String> budgetScope,
-      Optional<String> trustZone,
-      Escalation escalation,
-      CapabilityManifest manifest)
-      implements CborSerializable {
-    @JsonCreator
-    public Registration {
-      roles = NameSet.of(roles);
-      capabilities = NameSet.of(capabilities);
-      grants = NameSet.of(grants);
-      budgetScope = budgetScope == null ? Optional.empty() : budgetScope;
-      trustZone = trustZone == null ? Optional.empty() : trustZone;
-      escalation = escalation == null ? Escalation.NONE : escalation;
-      manifest = manifest == null ? CapabilityManifest.NONE : manifest;
-    }
-
-    /** A registration with no grants, boundaries beyond capacity, escalation or manifest. */
-    public Registration(
-        String workspace,
-        Kind kind,
-        Set<String> roles,
-        Set<String> capabilities,
-        int maxConcurrentAttempts) {
-      this(
-          workspace,
-          kind,
-          roles,
-          capabilities,
-          maxConcurrentAttempts,
-          Set.of(),
-          Optional.empty(),
-          Optional.empty(),
-          Escalation.NONE,
-          CapabilityManifest.NONE);
-    }
-
-    Optional<String> problem() {
-      if (workspace == null || workspace.isBlank()) {
-        return Optional.of("workspace is required");
-      }
-      if (kind == null) {
-        return Optional.of("kind is required");
-      }
-      return Changes.NONE
-          .withRoles(roles)
-          .withCapabilities(capabilities)
-          .withMaxConcurrentAttempts(maxConcurrentAttempts)
-          .withGrants(grants)
-          .withBudgetScope(budgetScope)
-          .withTrustZone(trustZone)
-          .withEscalation(escalation)
-          .withManifest(manifest)
-          .problem();
-    }
-
-    Registration with(Changes changes) {
-      return new Registration(
-          workspace,
-          kind,
-          changes.roles().orElse(roles),
-          changes.capabilities().orElse(capabilities),
-          changes.maxConcurrentAttempts().orElse(maxConcurrentAttempts),
-          changes.grants().orElse(grants),
-          changes.budgetScope().or(() -> budgetScope),
-          changes.trustZone().or(() -> trustZone),
-          changes.escalation().orElse(escalation),
-          changes.manifest().orElse(manifest));
-    }
-  }
-
-  /**
-   * A change of what a participant may do: each present field replaces the current value, an empty
-   * one leaves it as it is (a budget scope or trust zone can be changed, not removed).
-   */
-  public record Changes(
-      Optional<Set<String>> roles,
-      Optional<Set<String>> capabilities,
-      Optional<Integer> maxConcurrentAttempts,
-      Optional<Set<String>> grants,
-      Optional<String> budgetScope,
-      Optional<String> trustZone,
-      Optional<Escalation> escalation,
-      Optional<CapabilityManifest> manifest)
-      implements CborSerializable {
-    public static final Changes NONE =
-        new Changes(
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty());
-
-    public Changes {
-      roles = roles == null ? Optional.empty() : roles.map(NameSet::of);
-      capabilities = capabilities == null ? Optional.empty() : capabilities.map(NameSet::of);
-      maxConcurrentAttempts =
-          maxConcurrentAttempts == null ? Optional.empty() : maxConcurrentAttempts;
-      grants = grants == null ? Optional.empty() : grants.map(NameSet::of);
-      budgetScope = budgetScope == null ? Optional.empty() : budgetScope;
-      trustZone = trustZone == null ? Optional.empty() : trustZone;
-      escalation = escalation == null ? Optional.empty() : escalation;
-      manifest = manifest == null ? Optional.empty() : manifest;
-    }
-
-    public Changes withRoles(Set<String> value) {
-      return new Changes(
-          Optional.of(value),
-          capabilities,
-          maxConcurrentAttempts,
-          grants,
-          budgetScope,
-          trustZone,
-          escalation,
-          manifest);
-    }
-
-    public Changes withCapabilities(Set<String> value) {
-      return new Changes(
-          roles,
-          Optional.of(value),
-          maxConcurrentAttempts,
-          grants,
-          budgetScope,
-          trustZone,
-          escalation,
-          manifest);
-    }
-
-    public Changes withMaxConcurrentAttempts(int value) {
-      return new Changes(
-          roles,
-          capabilities,
-          Optional.of(value),
-          grants,
-          budgetScope,
-          trustZone,
-          escalation,
-          manifest);
-    }
-
-    public Changes withGrants(Set<String> value) {
-      return new Changes(
-          roles,
-          capabilities,
-          maxConcurrentAttempts,
-          Optional.of(value),
-          budgetScope,
-          trustZone,
-          escalation,
-          manifest);
-    }
-
-    public Changes withBudgetScope(Optional<String> value) {
-      return new Changes(
-          roles,
-          capabilities,
-          maxConcurrentAttempts,
-          grants,
-          value,
-          trustZone,
-          escalation,
-          manifest);
-    }
-
-    public Changes withTrustZone(Optional<String> value) {
-      return new Changes(
-          roles,
-          capabilities,
-          maxConcurrentAttempts,
-          grants,
-          budgetScope,
-          value,
-          escalation,
-          manifest);
-    }
-
-    public Changes withEscalation(Escalation value) {
-      return new Changes(
-          roles,
-          capabilities,
-          maxConcurrentAttempts,
-          grants,
-          budgetScope,
-          trustZone,
-          Optional.of(value),
-          manifest);
-    }
-
-    public Changes withManifest(CapabilityManifest value) {
-      return new Changes(
-          roles,
-          capabilities,
-          maxConcurrentAttempts,
-          grants,
-          budgetScope,
-          trustZone,
-          escalation,
-          Optional.of(value));
-    }
-
-    public boolean isEmpty() {
-      return equals(NONE);
-    }
-
-    Optional<String> problem() {
-      if (roles.map(NameSet::hasBlank).orElse(false)
-          || capabilities.map(NameSet::hasBlank).orElse(false)) {
-        return Optional.of("roles and capabilities must not be blank");
-      }
-      if (grants.map(NameSet::hasBlank).orElse(false)) {
-        return Optional.of("grants must not be blank");
-      }
-      if (maxConcurrentAttempts.map(value -> value < 1).orElse(false)) {
-        return Optional.of("max_concurrent_attempts must be at least 1");
-      }
-      if (budgetScope.map(String::isBlank).orElse(false)
-          || trustZone.map(String::isBlank).orElse(false)) {
-        return Optional.of("budget_scope and trust_zone must not be blank when given");
-      }
-      return escalation
-          .flatMap(Escalation::problem)
-          .or(() -> manifest.flatMap(CapabilityManifest::problem));
-    }
-
-    /** Only the fields that differ from {@code current}. */
-    Changes relativeTo(Registration current) {
-      return new Changes(
-          roles.filter(value -> !value.equals(current.roles())),
-          capabilities.filter(value -> !value.equals(current.capabilities())),
-          maxConcurrentAttempts.filter(value -> value != current.maxConcurrentAttempts()),
-          grants.filter(value -> !value.equals(current.grants())),
-          budgetScope.filter(value -> !Optional.of(value).equals(current.budgetScope())),
-          trustZone.filter(value -> !Optional.of(value).equals(current.trustZone())),
-          escalation.filter(value -> !value.equals(current.escalation())),
-          manifest.filter(value -> !value.equals(current.manifest())));
-    }
-  }
-
-  /** What GET shows; {@code status} reads offline once the liveness window has passed. */
-  public record View(
-      String id,
-      String workspace,
-      Kind kind,
-      Status status,
-      Set<String> roles,
-      Set<String> capabilities,
-      int maxConcurrentAttempts,
-      Instant registeredAt,
-      Optional<Instant> lastHeartbeat,
-      Set<String> grants,
-      Optional<String> budgetScope,
-      Optional<String> trustZone,
-      Escalation escalation,
-      CapabilityManifest manifest,
-      Optional<String> standDownReason)
-      implements CborSerializable {
-    public View {
-      lastHeartbeat = lastHeartbeat == null ? Optional.empty() : lastHeartbeat;
-      budgetScope = budgetScope == null ? Optional.empty() : budgetScope;
-      trustZone = trustZone == null ? Optional.empty() : trustZone;
-      standDownReason = standDownReason == null ? Optional.empty() : standDownReason;
-    }
-
-    /** The capabilities whose use needs approval (marked so in the manifest). */
-    public Set<String> approvalRequired() {
-      return manifest.approvalRequired();
-    }
-  }
+  // Commands: each answers the participant's view.
 
   public sealed interface Command extends CborSerializable {}
 
-  public record Register(Registration registration, ActorRef<StatusReply<View>> replyTo)
-      implements Command {}
-
-  public record Get(ActorRef<StatusReply<View>> replyTo) implements Command {}
-
-  public record Heartbeat(ActorRef<StatusReply<View>> replyTo) implements Command {}
-
-  /** {@code actor} is who asks (recorded in the event); null when unknown. */
-  public record Drain(String actor, ActorRef<StatusReply<View>> replyTo) implements Command {
-    public Drain(ActorRef<StatusReply<View>> replyTo) {
-      this(null, replyTo);
-    }
+  /** A command from outside, on behalf of {@code caller}, answered with the view. */
+  public sealed interface Request extends Command, Replying<View> {
+    Caller caller();
   }
 
-  public record StandDown(String reason, String actor, ActorRef<StatusReply<View>> replyTo)
-      implements Command {
-    public StandDown(String reason, ActorRef<StatusReply<View>> replyTo) {
-      this(reason, null, replyTo);
-    }
-  }
+  public record Register(
+      Registration registration, Caller caller, ActorRef<StatusReply<View>> replyTo)
+      implements Request {}
 
-  /** Changes what is present in {@code changes}, on behalf of {@code actor}. */
-  public record Update(Changes changes, String actor, ActorRef<StatusReply<View>> replyTo)
-      implements Command {
+  public record Get(Caller caller, ActorRef<StatusReply<View>> replyTo) implements Request {}
+
+  public record Heartbeat(Caller caller, ActorRef<StatusReply<View>> replyTo) implements Request {}
+
+  public record Drain(Caller caller, ActorRef<StatusReply<View>> replyTo) implements Request {}
+
+  public record StandDown(String reason, Caller caller, ActorRef<StatusReply<View>> replyTo)
+      implements Request {}
+
+  /** Changes what is present in {@code changes}. */
+  public record Update(Changes changes, Caller caller, ActorRef<StatusReply<View>> replyTo)
+      implements Request {
     public Update {
       changes = changes == null ? Changes.NONE : changes;
     }
@@ -471,6 +108,10 @@ public final class Participant
   enum CheckLiveness implements Command {
     INSTANCE
   }
+
+  /** The inbox answered the placing of the stand-down message; local only. */
+  record StandDownPlaced(ActorRef<StatusReply<View>> replyTo, Optional<String> problem)
+      implements Command {}
 
   /**
    * Participant events. Fields added after the first release are optional (a missing one reads as
@@ -493,10 +134,6 @@ public final class Participant
     public DrainStarted {
       actor = actor == null ? Optional.empty() : actor;
     }
-
-    public DrainStarted(String participantId, Instant at) {
-      this(participantId, at, Optional.empty());
-    }
   }
 
   public record StoodDown(String participantId, String reason, Instant at, Optional<String> actor)
@@ -504,10 +141,6 @@ public final class Participant
     @JsonCreator
     public StoodDown {
       actor = actor == null ? Optional.empty() : actor;
-    }
-
-    public StoodDown(String participantId, String reason, Instant at) {
-      this(participantId, reason, at, Optional.empty());
     }
   }
 
@@ -522,7 +155,7 @@ public final class Participant
       Optional<Set<String>> grants,
       Optional<String> budgetScope,
       Optional<String> trustZone,
-      Optional<Escalation> escalation,
+      Optional<EscalationPosture> escalation,
       Optional<CapabilityManifest> manifest,
       Optional<String> actor,
       Instant at)
@@ -575,6 +208,10 @@ public final class Participant
     INSTANCE
   }
 
+  /**
+   * A registered participant. {@link #apply} is the one fold of participant events: the entity's
+   * event handler and the capability index both use it.
+   */
   public record Enrolled(
       String id,
       Registration registration,
@@ -598,10 +235,7 @@ public final class Participant
           Optional.empty());
     }
 
-    /**
-     * The state after one event: the same transitions as the entity's event handler, for read
-     * models (the capability index) that fold the same events.
-     */
+    /** The state after one event of a registered participant. */
     public Enrolled apply(Event event) {
       if (event instanceof HeartbeatRecorded e) {
         return heartbeat(e.at());
@@ -610,47 +244,39 @@ public final class Participant
         return withStatus(Status.DRAINING);
       }
       if (event instanceof StoodDown e) {
-        return standDown(e);
+        return new Enrolled(
+            id,
+            registration,
+            Status.STOOD_DOWN,
+            registeredAt,
+            lastHeartbeat,
+            Optional.of(e.reason()));
       }
       if (event instanceof WentOffline) {
         return withStatus(Status.OFFLINE);
       }
       if (event instanceof Updated e) {
-        return update(e);
+        return new Enrolled(
+            id,
+            registration.with(e.changes()),
+            status,
+            registeredAt,
+            lastHeartbeat,
+            standDownReason);
       }
       return this;
     }
 
     /** A heartbeat brings an offline participant back; draining stays draining. */
-    Enrolled heartbeat(Instant at) {
+    private Enrolled heartbeat(Instant at) {
       Status next = status == Status.OFFLINE ? Status.ACTIVE : status;
       Optional<Instant> last =
           lastHeartbeat.filter(previous -> previous.isAfter(at)).or(() -> Optional.of(at));
       return new Enrolled(id, registration, next, registeredAt, last, standDownReason);
     }
 
-    Enrolled withStatus(Status next) {
+    private Enrolled withStatus(Status next) {
       return new Enrolled(id, registration, next, registeredAt, lastHeartbeat, standDownReason);
-    }
-
-    Enrolled standDown(StoodDown event) {
-      return new Enrolled(
-          id,
-          registration,
-          Status.STOOD_DOWN,
-          registeredAt,
-          lastHeartbeat,
-          Optional.of(event.reason()));
-    }
-
-    Enrolled update(Updated event) {
-      return new Enrolled(
-          id,
-          registration.with(event.changes()),
-          status,
-          registeredAt,
-          lastHeartbeat,
-          standDownReason);
     }
 
     /** When the participant was last heard of: its last recorded heartbeat, or registration. */
@@ -672,21 +298,17 @@ public final class Participant
       return status == Status.STOOD_DOWN;
     }
 
-    public View view() {
-      return viewWith(status);
+    public String workspace() {
+      return registration.workspace();
     }
 
     /** The view with the status as of {@code now} ({@link #statusAt}). */
     public View viewAt(Instant now, Duration livenessWindow) {
-      return viewWith(statusAt(now, livenessWindow));
-    }
-
-    private View viewWith(Status shown) {
       return new View(
           id,
           registration.workspace(),
           registration.kind(),
-          shown,
+          statusAt(now, livenessWindow),
           registration.roles(),
           registration.capabilities(),
           registration.maxConcurrentAttempts(),
@@ -703,36 +325,44 @@ public final class Participant
 
   private final String participantId;
   private final RegistrySettings settings;
+  private final Inboxes inboxes;
   private final Clock clock;
+  private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
 
   private Participant(
       String participantId,
       RegistrySettings settings,
+      Inboxes inboxes,
       Clock clock,
+      ActorContext<Command> context,
       TimerScheduler<Command> timers) {
     super(
         PersistenceId.of(ENTITY_TYPE_KEY.name(), participantId),
         settings.persistFailure().restart());
     this.participantId = participantId;
     this.settings = settings;
+    this.inboxes = inboxes;
     this.clock = clock;
+    this.context = context;
     this.timers = timers;
   }
 
   public static Behavior<Command> create(
-      String participantId, RegistrySettings settings, Clock clock) {
-    return Behaviors.withTimers(timers -> new Participant(participantId, settings, clock, timers));
+      String participantId, RegistrySettings settings, Inboxes inboxes, Clock clock) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers ->
+                    new Participant(participantId, settings, inboxes, clock, context, timers)));
   }
 
-  /** Starts sharding of participants on this node, reading the settings from its config. */
-  public static void init(ActorSystem<?> system, Clock clock) {
-    init(system, RegistrySettings.load(system), clock);
-  }
-
-  public static void init(ActorSystem<?> system, RegistrySettings settings, Clock clock) {
+  /** Starts sharding of participants on this node. */
+  public static void init(
+      ActorSystem<?> system, RegistrySettings settings, Inboxes inboxes, Clock clock) {
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, clock)));
+        .init(
+            Entity.of(ENTITY_TYPE_KEY, ctx -> create(ctx.getEntityId(), settings, inboxes, clock)));
   }
 
   @Override
@@ -747,37 +377,23 @@ public final class Participant
     builder
         .forStateType(Unregistered.class)
         .onCommand(Register.class, this::register)
-        .onCommand(Get.class, command -> notFound(command.replyTo()))
-        .onCommand(Heartbeat.class, command -> notFound(command.replyTo()))
-        .onCommand(Drain.class, command -> notFound(command.replyTo()))
-        .onCommand(StandDown.class, command -> notFound(command.replyTo()))
-        .onCommand(Update.class, command -> notFound(command.replyTo()))
-        .onCommand(CheckLiveness.class, this::ignore);
+        .onCommand(Request.class, this::notFound);
+    builder.forStateType(Enrolled.class).onCommand(Request.class, this::request);
     builder
-        .forState(state -> state instanceof Enrolled enrolled && enrolled.stoodDown())
-        .onCommand(Register.class, (state, command) -> reRegister((Enrolled) state, command))
-        .onCommand(Get.class, (state, command) -> view(state, command.replyTo()))
-        .onCommand(StandDown.class, (state, command) -> view(state, command.replyTo()))
-        .onCommand(Heartbeat.class, command -> stoodDown(command.replyTo(), "heartbeat"))
-        .onCommand(Drain.class, command -> stoodDown(command.replyTo(), "drain"))
-        .onCommand(Update.class, command -> stoodDown(command.replyTo(), "update"))
-        .onCommand(CheckLiveness.class, this::ignore);
-    builder
-        .forStateType(Enrolled.class)
-        .onCommand(Register.class, this::reRegister)
-        .onCommand(Get.class, (state, command) -> view(state, command.replyTo()))
-        .onCommand(Heartbeat.class, this::heartbeat)
-        .onCommand(Drain.class, this::drain)
-        .onCommand(StandDown.class, this::standDown)
-        .onCommand(Update.class, this::update)
-        .onCommand(CheckLiveness.class, this::checkLiveness);
-    return builder.build();
+        .forAnyState()
+        .onCommand(CheckLiveness.class, this::checkLiveness)
+        .onCommand(StandDownPlaced.class, this::standDownPlaced);
+    return Guarded.commands(
+        builder.build(), Effect(), context.getLog(), "participant " + participantId);
   }
 
   private ReplyEffect<Event, State> register(Unregistered state, Register command) {
     Optional<String> problem = command.registration().problem();
     if (problem.isPresent()) {
-      return reject(command.replyTo(), Rejection.INVALID, problem.get());
+      return reject(command, Rejection.invalid(problem.get()));
+    }
+    if (!command.caller().sees(command.registration().workspace())) {
+      return reject(command, forbidden(command.registration().workspace()));
     }
     return Effect()
         .persist(new Registered(participantId, command.registration(), clock.instant()))
@@ -786,13 +402,52 @@ public final class Participant
   }
 
   private ReplyEffect<Event, State> reRegister(Enrolled state, Register command) {
+    if (!command.caller().sees(state.workspace())) {
+      return reject(command, forbidden(command.registration().workspace()));
+    }
     if (!state.registration().equals(command.registration())) {
       return reject(
-          command.replyTo(),
-          Rejection.CONFLICT,
-          "participant " + participantId + " is already registered differently");
+          command,
+          Rejection.conflict(
+              "participant " + participantId + " is already registered differently"));
     }
     return view(state, command.replyTo());
+  }
+
+  /**
+   * A request to a registered participant. Another workspace's caller learns nothing (not found); a
+   * stood-down participant answers reads and repeated stand-downs and refuses the rest.
+   */
+  private ReplyEffect<Event, State> request(Enrolled state, Request command) {
+    if (command instanceof Register register) {
+      return reRegister(state, register);
+    }
+    if (!command.caller().sees(state.workspace())) {
+      return notFound(state, command);
+    }
+    if (command instanceof Get get) {
+      return view(state, get.replyTo());
+    }
+    if (command instanceof StandDown standDown) {
+      return standDown(state, standDown);
+    }
+    if (state.stoodDown()) {
+      String what =
+          command instanceof Heartbeat
+              ? "heartbeat"
+              : command instanceof Drain ? "drain" : "update";
+      return reject(
+          command,
+          Rejection.conflict(
+              "participant " + participantId + " has stood down; " + what + " is not possible"));
+    }
+    if (command instanceof Heartbeat heartbeat) {
+      return heartbeat(state, heartbeat);
+    }
+    if (command instanceof Drain drain) {
+      return drain(state, drain);
+    }
+    return update(state, (Update) command);
   }
 
   private ReplyEffect<Event, State> heartbeat(Enrolled state, Heartbeat command) {
@@ -816,51 +471,98 @@ public final class Participant
       return view(state, command.replyTo());
     }
     return Effect()
-        .persist(new DrainStarted(participantId, clock.instant(), actor(command.actor())))
+        .persist(
+            new DrainStarted(participantId, clock.instant(), Optional.of(command.caller().actor())))
         .thenRun(this::armLiveness)
         .thenReply(command.replyTo(), this::viewReply);
   }
 
   private ReplyEffect<Event, State> standDown(Enrolled state, StandDown command) {
+    if (state.stoodDown()) {
+      placeStandDown(state, command.replyTo());
+      return Effect().noReply();
+    }
     String reason = command.reason() == null ? "" : command.reason().trim();
     if (reason.isEmpty()) {
-      return reject(command.replyTo(), Rejection.INVALID, "a stand-down needs a reason");
+      return reject(command, Rejection.invalid("a stand-down needs a reason"));
     }
     return Effect()
-        .persist(new StoodDown(participantId, reason, clock.instant(), actor(command.actor())))
-        .thenRun(this::armLiveness)
-        .thenReply(command.replyTo(), this::viewReply);
+        .persist(
+            new StoodDown(
+                participantId, reason, clock.instant(), Optional.of(command.caller().actor())))
+        .thenRun(
+            after -> {
+              armLiveness(after);
+              placeStandDown((Enrolled) after, command.replyTo());
+            })
+        .thenNoReply();
+  }
+
+  /** Places the stand-down message into the inbox; the answer goes out when the inbox has it. */
+  private void placeStandDown(Enrolled state, ActorRef<StatusReply<View>> replyTo) {
+    var payload = JsonNodeFactory.instance.objectNode();
+    payload.put("reason", state.standDownReason().orElse(""));
+    Inbox.Draft draft =
+        new Inbox.Draft(
+            "stand-down-" + participantId, Inbox.MessageType.STAND_DOWN, "", 0, payload);
+    context.pipeToSelf(
+        inboxes.place(participantId, draft),
+        (result, failure) ->
+            new StandDownPlaced(
+                replyTo,
+                failure != null
+                    ? Optional.of(failure.toString())
+                    : result instanceof Inbox.Refused refused
+                        ? Optional.of(refused.rejection().message())
+                        : Optional.empty()));
+  }
+
+  private ReplyEffect<Event, State> standDownPlaced(State state, StandDownPlaced placed) {
+    if (placed.problem().isPresent()) {
+      return Effect()
+          .reply(
+              placed.replyTo(),
+              Rejection.of(
+                      Rejection.Code.UNAVAILABLE,
+                      "participant "
+                          + participantId
+                          + " stood down, but its inbox did not take the stand-down message ("
+                          + placed.problem().get()
+                          + "); ask again")
+                  .reply());
+    }
+    return Effect().reply(placed.replyTo(), viewReply(state));
   }
 
   private ReplyEffect<Event, State> update(Enrolled state, Update command) {
     Optional<String> problem = command.changes().problem();
     if (problem.isPresent()) {
-      return reject(command.replyTo(), Rejection.INVALID, problem.get());
+      return reject(command, Rejection.invalid(problem.get()));
     }
     Changes changes = command.changes().relativeTo(state.registration());
     if (changes.isEmpty()) {
       return view(state, command.replyTo());
     }
     return Effect()
-        .persist(Updated.of(participantId, changes, actor(command.actor()), clock.instant()))
+        .persist(
+            Updated.of(
+                participantId, changes, Optional.of(command.caller().actor()), clock.instant()))
         .thenReply(command.replyTo(), this::viewReply);
   }
 
-  private static Optional<String> actor(String actor) {
-    return actor == null || actor.isBlank() ? Optional.empty() : Optional.of(actor);
-  }
-
-  private ReplyEffect<Event, State> checkLiveness(Enrolled state, CheckLiveness tick) {
-    if (state.status() != Status.ACTIVE) {
+  private ReplyEffect<Event, State> checkLiveness(State state, CheckLiveness tick) {
+    if (!(state instanceof Enrolled enrolled) || enrolled.status() != Status.ACTIVE) {
       return Effect().noReply();
     }
     Instant now = clock.instant();
-    Instant deadline = state.lastSeen().plus(settings.livenessWindow());
-    if (now.isBefore(deadline)) {
+    if (now.isBefore(enrolled.lastSeen().plus(settings.livenessWindow()))) {
       armLiveness(state);
       return Effect().noReply();
     }
-    return Effect().persist(new WentOffline(participantId, state.lastSeen(), now)).thenNoReply();
+    return Effect()
+        .persist(new WentOffline(participantId, enrolled.lastSeen(), now))
+        .thenRun(this::armLiveness)
+        .thenNoReply();
   }
 
   /** Arms the liveness timer while the participant is active, cancels it otherwise. */
@@ -876,20 +578,14 @@ public final class Participant
     }
   }
 
-  private ReplyEffect<Event, State> notFound(ActorRef<StatusReply<View>> replyTo) {
+  private ReplyEffect<Event, State> notFound(State state, Request command) {
     return reject(
-        replyTo, Rejection.NOT_FOUND, "participant " + participantId + " is not registered");
+        command, Rejection.notFound("participant " + participantId + " is not registered"));
   }
 
-  private ReplyEffect<Event, State> stoodDown(ActorRef<StatusReply<View>> replyTo, String what) {
-    return reject(
-        replyTo,
-        Rejection.CONFLICT,
-        "participant " + participantId + " has stood down; " + what + " is not possible");
-  }
-
-  private ReplyEffect<Event, State> ignore(CheckLiveness tick) {
-    return Effect().noReply();
+  private static Rejection forbidden(String workspace) {
+    return Rejection.of(
+        Rejection.Code.FORBIDDEN, "workspace " + workspace + " is not the caller's workspace");
   }
 
   private ReplyEffect<Event, State> view(State state, ActorRef<StatusReply<View>> replyTo) {
@@ -901,9 +597,8 @@ public final class Participant
         ((Enrolled) state).viewAt(clock.instant(), settings.livenessWindow()));
   }
 
-  private ReplyEffect<Event, State> reject(
-      ActorRef<StatusReply<View>> replyTo, String code, String message) {
-    return Effect().reply(replyTo, Rejection.reply(code, message));
+  private ReplyEffect<Event, State> reject(Request command, Rejection rejection) {
+    return Guarded.refuse(Effect(), command, rejection);
   }
 
   @Override
@@ -912,11 +607,7 @@ public final class Participant
     builder.forStateType(Unregistered.class).onEvent(Registered.class, Enrolled::of);
     builder
         .forStateType(Enrolled.class)
-        .onEvent(HeartbeatRecorded.class, (state, event) -> state.heartbeat(event.at()))
-        .onEvent(DrainStarted.class, (state, event) -> state.withStatus(Status.DRAINING))
-        .onEvent(StoodDown.class, Enrolled::standDown)
-        .onEvent(WentOffline.class, (state, event) -> state.withStatus(Status.OFFLINE))
-        .onEvent(Updated.class, Enrolled::update);
+        .onAnyEvent((state, event) -> ((Enrolled) state).apply(event));
     return builder.build();
   }
 

@@ -82,6 +82,7 @@ class InboxPropertyTest {
             Inbox.create(
                 "p-" + seed,
                 RegistryTestConfig.settings("inbox.snapshot-every = 7", "inbox.max-pending = 40"),
+                AckListener.NONE,
                 clock),
             EventSourcedBehaviorTestKit.enabledSerializationSettings());
     Model model = new Model();
@@ -166,13 +167,16 @@ class InboxPropertyTest {
 
   private static EnqueueResult enqueue(
       EventSourcedBehaviorTestKit<Command, Event, State> kit, Draft draft) {
-    return kit.<EnqueueResult>runCommand(replyTo -> new Enqueue(draft, replyTo)).reply();
+    return kit.<StatusReply<EnqueueResult>>runCommand(replyTo -> new Enqueue(draft, replyTo))
+        .reply()
+        .getValue();
   }
 
   private static List<Message> poll(
       EventSourcedBehaviorTestKit<Command, Event, State> kit, int max) {
-    return kit.<Delivery>runCommand(replyTo -> new Poll(max, Duration.ZERO, replyTo))
+    return kit.<StatusReply<Delivery>>runCommand(replyTo -> new Poll(max, Duration.ZERO, replyTo))
         .reply()
+        .getValue()
         .messages();
   }
 

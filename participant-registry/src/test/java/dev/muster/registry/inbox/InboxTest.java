@@ -32,7 +32,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
@@ -58,17 +61,31 @@ class InboxTest {
 
   private final AtomicInteger ids = new AtomicInteger();
   private MutableClock clock;
+  private final List<Acked> taken = new CopyOnWriteArrayList<>();
+  private volatile boolean listenerFails;
+
+  /** The coordinator's side of an acked offer: records it, or fails while the test says so. */
+  private final AckListener listener =
+      (participantId, acked) -> {
+        if (listenerFails) {
+          return CompletableFuture.failedFuture(new IllegalStateException("mission away"));
+        }
+        taken.add(acked);
+        return CompletableFuture.completedFuture(Done.getInstance());
+      };
 
   @BeforeEach
-  void freshClock() {
+  void fresh() {
     clock = new MutableClock(START);
+    taken.clear();
+    listenerFails = false;
   }
 
   private EventSourcedBehaviorTestKit<Command, Event, State> inbox(
       RegistrySettings settings, Clock clock) {
     return EventSourcedBehaviorTestKit.create(
         testKit.system(),
-        Inbox.create("p-" + ids.incrementAndGet(), settings, clock),
+        Inbox.create("p-" + ids.incrementAndGet(), settings, listener, clock),
         EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
   }
 
@@ -86,13 +103,23 @@ class InboxTest {
   }
 
   static EnqueueResult enqueue(EventSourcedBehaviorTestKit<Command, Event, State> kit, Draft d) {
-    return kit.<EnqueueResult>runCommand(replyTo -> new Enqueue(d, replyTo)).reply();
+    return kit.<StatusReply<EnqueueResult>>runCommand(replyTo -> new Enqueue(d, replyTo))
+        .reply()
+        .getValue();
   }
 
   static List<String> poll(EventSourcedBehaviorTestKit<Command, Event, State> kit, int max) {
-    var result = kit.<Delivery>runCommand(replyTo -> new Poll(max, NO_WAIT, replyTo));
+    var result = kit.<StatusReply<Delivery>>runCommand(replyTo -> new Poll(max, NO_WAIT, replyTo));
     assertTrue(result.hasNoEvents(), "a poll persists nothing");
-    return result.reply().messages().stream().map(Message::messageId).toList();
+    return result.reply().getValue().messages().stream().map(Message::messageId).toList();
+  }
+
+  static List<String> ids(StatusReply<Delivery> delivery) {
+    return delivery.getValue().messages().stream().map(Message::messageId).toList();
+  }
+
+  static Rejection.Code code(StatusReply<?> reply) {
+    return ((Rejection.Refusal) reply.getError()).rejection().code();
   }
 
   static StatusReply<Acked> ack(EventSourcedBehaviorTestKit<Command, Event, State> kit, String id) {
@@ -102,12 +129,13 @@ class InboxTest {
   @Test
   void enqueuePersistsMessagesWithIncreasingSeq() {
     var kit = inbox();
-    var first = kit.<EnqueueResult>runCommand(replyTo -> new Enqueue(offer("a"), replyTo));
+    var first =
+        kit.<StatusReply<EnqueueResult>>runCommand(replyTo -> new Enqueue(offer("a"), replyTo));
     Message message = first.eventOfType(MessageEnqueued.class).message();
     assertEquals(1, message.seq());
     assertEquals(START, message.createdAt());
     assertEquals("build a", message.payload().get("goal").asText());
-    assertEquals(new Accepted("a", 1, false), first.reply());
+    assertEquals(new Accepted("a", 1, false), first.reply().getValue());
     assertEquals(new Accepted("b", 2, false), enqueue(kit, offer("b")));
     assertEquals(2, kit.getState().lastSeq());
   }
@@ -116,9 +144,10 @@ class InboxTest {
   void enqueueOfAPendingIdIsADuplicateAndPersistsNothing() {
     var kit = inbox();
     enqueue(kit, offer("a"));
-    var again = kit.<EnqueueResult>runCommand(replyTo -> new Enqueue(offer("a"), replyTo));
+    var again =
+        kit.<StatusReply<EnqueueResult>>runCommand(replyTo -> new Enqueue(offer("a"), replyTo));
     assertTrue(again.hasNoEvents());
-    assertEquals(new Accepted("a", 1, true), again.reply());
+    assertEquals(new Accepted("a", 1, true), again.reply().getValue());
   }
 
   @Test
@@ -131,10 +160,10 @@ class InboxTest {
             new Draft("x", MessageType.TASK_OFFER, null, 1, null),
             new Draft("x", MessageType.TASK_OFFER, "m", -1, null));
     for (Draft d : invalid) {
-      var result = kit.<EnqueueResult>runCommand(replyTo -> new Enqueue(d, replyTo));
+      var result = kit.<StatusReply<EnqueueResult>>runCommand(replyTo -> new Enqueue(d, replyTo));
       assertTrue(result.hasNoEvents());
-      Refused refused = assertInstanceOf(Refused.class, result.reply());
-      assertEquals(Rejection.INVALID, Rejection.parse(refused.reason()).code());
+      Refused refused = assertInstanceOf(Refused.class, result.reply().getValue());
+      assertEquals(Rejection.Code.INVALID_REQUEST, refused.rejection().code());
     }
   }
 
@@ -178,9 +207,10 @@ class InboxTest {
 
     clock.advance(LEASE);
     assertEquals(List.of("b"), poll(kit, 10), "an acked message is never delivered again");
-    var reEnqueue = kit.<EnqueueResult>runCommand(replyTo -> new Enqueue(offer("a"), replyTo));
+    var reEnqueue =
+        kit.<StatusReply<EnqueueResult>>runCommand(replyTo -> new Enqueue(offer("a"), replyTo));
     assertTrue(reEnqueue.hasNoEvents());
-    assertEquals(new Accepted("a", 1, true), reEnqueue.reply());
+    assertEquals(new Accepted("a", 1, true), reEnqueue.reply().getValue());
   }
 
   @Test
@@ -189,8 +219,7 @@ class InboxTest {
     var result = kit.<StatusReply<Acked>>runCommand(replyTo -> new Ack("nope", replyTo));
     assertTrue(result.hasNoEvents());
     assertTrue(result.reply().isError());
-    assertEquals(
-        Inbox.UNKNOWN_MESSAGE, Rejection.parse(result.reply().getError().getMessage()).code());
+    assertEquals(Rejection.Code.UNKNOWN_MESSAGE, code(result.reply()));
   }
 
   @Test
@@ -212,10 +241,11 @@ class InboxTest {
     var kit = inbox("inbox.max-pending = 2");
     enqueue(kit, offer("a"));
     enqueue(kit, offer("b"));
-    var refused = kit.<EnqueueResult>runCommand(replyTo -> new Enqueue(offer("c"), replyTo));
+    var refused =
+        kit.<StatusReply<EnqueueResult>>runCommand(replyTo -> new Enqueue(offer("c"), replyTo));
     assertTrue(refused.hasNoEvents());
-    Refused reason = assertInstanceOf(Refused.class, refused.reply());
-    assertEquals(Inbox.INBOX_FULL, Rejection.parse(reason.reason()).code());
+    Refused reason = assertInstanceOf(Refused.class, refused.reply().getValue());
+    assertEquals(Rejection.Code.INBOX_FULL, reason.rejection().code());
 
     assertEquals(new Accepted("a", 1, true), enqueue(kit, offer("a")), "duplicates still answer");
     assertEquals(new Accepted("s", 3, false), enqueue(kit, draft("s", MessageType.STAND_DOWN)));
@@ -244,12 +274,11 @@ class InboxTest {
   @Test
   void aParkedPollerIsAnsweredByTheNextEnqueue() {
     var kit = inbox();
-    TestProbe<Delivery> poller = testKit.createTestProbe();
+    TestProbe<StatusReply<Delivery>> poller = testKit.createTestProbe();
     kit.runCommand(new Poll(5, Duration.ofSeconds(10), poller.ref()));
     poller.expectNoMessage(Duration.ofMillis(50));
     enqueue(kit, offer("a"));
-    Delivery delivery = poller.receiveMessage();
-    assertEquals(List.of("a"), delivery.messages().stream().map(Message::messageId).toList());
+    assertEquals(List.of("a"), ids(poller.receiveMessage()));
     assertEquals(List.of(), poll(kit, 1), "the parked poller's delivery is leased");
     poller.expectNoMessage(Duration.ofMillis(50));
   }
@@ -257,23 +286,23 @@ class InboxTest {
   @Test
   void severalParkedPollersShareNewMessagesInOrder() {
     var kit = inbox();
-    TestProbe<Delivery> first = testKit.createTestProbe();
-    TestProbe<Delivery> second = testKit.createTestProbe();
+    TestProbe<StatusReply<Delivery>> first = testKit.createTestProbe();
+    TestProbe<StatusReply<Delivery>> second = testKit.createTestProbe();
     kit.runCommand(new Poll(1, Duration.ofSeconds(10), first.ref()));
     kit.runCommand(new Poll(1, Duration.ofSeconds(10), second.ref()));
     enqueue(kit, offer("a"));
-    assertEquals("a", first.receiveMessage().messages().get(0).messageId());
+    assertEquals(List.of("a"), ids(first.receiveMessage()));
     second.expectNoMessage(Duration.ofMillis(50));
     enqueue(kit, offer("b"));
-    assertEquals("b", second.receiveMessage().messages().get(0).messageId());
+    assertEquals(List.of("b"), ids(second.receiveMessage()));
   }
 
   @Test
   void aParkedPollerGetsAnEmptyDeliveryWhenItsWaitEnds() {
     var kit = inbox();
-    TestProbe<Delivery> poller = testKit.createTestProbe();
+    TestProbe<StatusReply<Delivery>> poller = testKit.createTestProbe();
     kit.runCommand(new Poll(5, Duration.ofMillis(100), poller.ref()));
-    assertEquals(List.of(), poller.receiveMessage(Duration.ofSeconds(3)).messages());
+    assertEquals(List.of(), ids(poller.receiveMessage(Duration.ofSeconds(3))));
     enqueue(kit, offer("a"));
     poller.expectNoMessage(Duration.ofMillis(50));
   }
@@ -283,10 +312,9 @@ class InboxTest {
     var kit = inbox(RegistryTestConfig.settings("inbox.lease = 200ms"), Clock.systemUTC());
     enqueue(kit, offer("a"));
     assertEquals(List.of("a"), poll(kit, 1));
-    TestProbe<Delivery> poller = testKit.createTestProbe();
+    TestProbe<StatusReply<Delivery>> poller = testKit.createTestProbe();
     kit.runCommand(new Poll(5, Duration.ofSeconds(10), poller.ref()));
-    Delivery again = poller.receiveMessage(Duration.ofSeconds(3));
-    assertEquals(List.of("a"), again.messages().stream().map(Message::messageId).toList());
+    assertEquals(List.of("a"), ids(poller.receiveMessage(Duration.ofSeconds(3))));
   }
 
   @Test
@@ -295,15 +323,18 @@ class InboxTest {
     enqueue(kit, offer("a"));
     enqueue(kit, offer("b"));
     assertEquals(List.of("a", "b"), poll(kit, 10));
-    var after1 = kit.<Delivery>runCommand(replyTo -> new PollAfter(1, 10, NO_WAIT, replyTo));
-    assertEquals(List.of(2L), after1.reply().messages().stream().map(Message::seq).toList());
+    var after1 =
+        kit.<StatusReply<Delivery>>runCommand(replyTo -> new PollAfter(1, 10, NO_WAIT, replyTo));
+    assertEquals(
+        List.of(2L), after1.reply().getValue().messages().stream().map(Message::seq).toList());
 
-    TestProbe<Delivery> stream = testKit.createTestProbe();
+    TestProbe<StatusReply<Delivery>> stream = testKit.createTestProbe();
     kit.runCommand(new PollAfter(2, 10, Duration.ofSeconds(10), stream.ref()));
     stream.expectNoMessage(Duration.ofMillis(50));
     enqueue(kit, offer("c"));
     assertEquals(
-        List.of(3L), stream.receiveMessage().messages().stream().map(Message::seq).toList());
+        List.of(3L),
+        stream.receiveMessage().getValue().messages().stream().map(Message::seq).toList());
     assertEquals(List.of(), poll(kit, 10), "what the cursor read is leased");
   }
 
@@ -330,5 +361,46 @@ class InboxTest {
     assertEquals(List.of("a", "c", "d"), poll(kit, 10), "leases do not survive a restart");
     assertTrue(ack(kit, "b").getValue().duplicate());
     assertEquals(new Accepted("e", 5, false), enqueue(kit, offer("e")));
+  }
+
+  @Test
+  void anAckedOfferIsAnsweredOnceItsMissionHeardAndARepeatTellsItAgain() {
+    var kit = inbox();
+    enqueue(kit, offer("a"));
+    enqueue(kit, draft("s", MessageType.STAND_DOWN));
+    poll(kit, 10);
+    assertFalse(ack(kit, "a").getValue().duplicate());
+    assertEquals(List.of("a"), taken.stream().map(Acked::messageId).toList());
+    ack(kit, "s");
+    assertEquals(1, taken.size(), "only task offers are taken");
+    assertTrue(ack(kit, "a").getValue().duplicate());
+    assertEquals(2, taken.size(), "a repeated ack tells the mission again");
+  }
+
+  @Test
+  void anAckWhoseMissionDidNotHearIsUnavailableAndCanBeRepeated() {
+    var kit = inbox();
+    enqueue(kit, offer("a"));
+    poll(kit, 1);
+    listenerFails = true;
+    var lost = kit.<StatusReply<Acked>>runCommand(replyTo -> new Ack("a", replyTo));
+    lost.eventOfType(MessageAcked.class);
+    assertEquals(Rejection.Code.UNAVAILABLE, code(lost.reply()));
+    listenerFails = false;
+    assertTrue(ack(kit, "a").getValue().duplicate());
+    assertEquals(List.of("a"), taken.stream().map(Acked::messageId).toList());
+  }
+
+  @Test
+  void aFailingCommandIsAnsweredAndTheInboxGoesOnServingItsMessages() {
+    var kit = inbox();
+    enqueue(kit, offer("a"));
+    clock.breakOnce();
+    var failed =
+        kit.<StatusReply<EnqueueResult>>runCommand(replyTo -> new Enqueue(offer("b"), replyTo));
+    assertTrue(failed.hasNoEvents());
+    assertEquals(Rejection.Code.INTERNAL_ERROR, code(failed.reply()));
+    assertEquals(List.of("a"), poll(kit, 10));
+    assertEquals(new Accepted("b", 2, false), enqueue(kit, offer("b")));
   }
 }

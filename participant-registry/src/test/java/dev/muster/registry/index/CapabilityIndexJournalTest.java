@@ -5,29 +5,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.muster.config.Caller;
 import dev.muster.config.json.Json;
 import dev.muster.config.persistence.DatabaseSettings;
 import dev.muster.config.persistence.JournalMigrations;
 import dev.muster.config.persistence.PersistenceConfig;
+import dev.muster.registry.RecordingInboxes;
 import dev.muster.registry.RegistrySettings;
+import dev.muster.registry.inbox.AckListener;
 import dev.muster.registry.inbox.Inbox;
+import dev.muster.registry.participant.Changes;
+import dev.muster.registry.participant.Kind;
 import dev.muster.registry.participant.Participant;
-import dev.muster.registry.participant.Participant.Kind;
-import dev.muster.registry.participant.Participant.Registration;
-import dev.muster.registry.participant.Participant.Status;
-import dev.muster.registry.participant.Participant.View;
+import dev.muster.registry.participant.Registration;
+import dev.muster.registry.participant.Status;
+import dev.muster.registry.participant.View;
 import dev.muster.testing.Eventually;
 import dev.muster.testing.TestDatabase;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -48,12 +49,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The capability index and both entities on a one-node cluster over a real H2 journal: participants
- * registered through sharding show up in select() once their events are in the journal.
+ * registered and changed through sharding show up in the index once their events are in the
+ * journal, and subscribers of their workspace hear of it.
  */
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CapabilityIndexJournalTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  private static final Caller OPS = Caller.unconfined("ops");
 
   @TempDir static Path dataDir;
 
@@ -89,9 +92,9 @@ class CapabilityIndexJournalTest {
     Eventually.assertWithin(
         TIMEOUT, () -> assertEquals(MemberStatus.up(), cluster.selfMember().status()));
     settings = RegistrySettings.load(system);
-    Participant.init(system, Clock.systemUTC());
-    Inbox.init(system, settings, Clock.systemUTC());
-    index = CapabilityIndex.get(system);
+    Participant.init(system, settings, new RecordingInboxes(), Clock.systemUTC());
+    Inbox.init(system, settings, AckListener.NONE, Clock.systemUTC());
+    index = CapabilityIndex.start(system, settings, Clock.systemUTC());
   }
 
   private View participant(
@@ -114,7 +117,7 @@ class CapabilityIndexJournalTest {
       throws Exception {
     Registration registration =
         new Registration(workspace, Kind.FLEET_WORKER, roles, capabilities, max);
-    participant(id, replyTo -> new Participant.Register(registration, replyTo));
+    participant(id, replyTo -> new Participant.Register(registration, OPS, replyTo));
   }
 
   private void awaitIndexed(CapabilityIndex index, String... ids) {
@@ -128,145 +131,128 @@ class CapabilityIndexJournalTest {
   }
 
   @Test
-  void selectsCapableParticipantsOfTheWorkspaceInTurn() throws Exception {
-    register("a1", "ws-a", Set.of("java", "maven"), 2);
+  void registeredParticipantsAreListedByWorkspaceRoleAndCapability() throws Exception {
+    register("a1", "ws-a", Set.of("java", "maven"), 1);
     register("a2", "ws-a", Set.of("java"), 2);
-    register("a3", "ws-a", Set.of("reviewer"), Set.of("java"), 2);
-    register("b1", "ws-b", Set.of("java"), 2);
+    register("a3", "ws-a", Set.of("reviewer"), Set.of("java"), 1);
+    register("b1", "ws-b", Set.of("java"), 1);
     awaitIndexed(index, "a1", "a2", "a3", "b1");
+    assertEquals(
+        List.of("a1", "a2", "a3"),
+        ids(
+            index.list(
+                Optional.of("ws-a"),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                10)));
+    assertEquals(
+        List.of("a1"),
+        ids(
+            index.list(
+                Optional.of("ws-a"),
+                Optional.empty(),
+                Optional.of("maven"),
+                Optional.empty(),
+                Optional.empty(),
+                10)));
+    assertEquals(
+        List.of("a3"),
+        ids(
+            index.list(
+                Optional.of("ws-a"),
+                Optional.of("reviewer"),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                10)));
+    IndexState.Page first =
+        index.list(
+            Optional.of("ws-a"),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            2);
+    assertEquals(List.of("a1", "a2"), ids(first));
+    assertEquals(
+        List.of("a3"),
+        ids(
+            index.list(
+                Optional.of("ws-a"),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                first.continueAfter(),
+                2)));
+    assertEquals(2, index.lookup("a2").orElseThrow().maxConcurrentAttempts());
+    assertEquals("ws-b", index.lookup("b1").orElseThrow().workspace());
+  }
 
-    Set<String> turns = new HashSet<>();
-    for (int i = 0; i < 3; i++) {
-      turns.add(index.select("ws-a", Set.of("java"), Set.of("worker"), Set.of()).orElseThrow());
-    }
-    assertEquals(Set.of("a1", "a2"), turns);
-    assertEquals(Optional.of("a1"), index.select("ws-a", Set.of("maven"), Set.of(), Set.of()));
-    assertEquals(
-        Optional.of("a3"), index.select("ws-a", Set.of("java"), Set.of("reviewer"), Set.of()));
-    assertEquals(
-        Optional.empty(),
-        index.select("ws-a", Set.of("java"), Set.of("worker"), Set.of("a1", "a2")));
-    assertEquals(Optional.of("b1"), index.select("ws-b", Set.of("java"), Set.of(), Set.of()));
-    assertEquals(Optional.empty(), index.select("ws-b", Set.of("rust"), Set.of(), Set.of()));
-    assertEquals(Optional.empty(), index.select("ws-none", Set.of(), Set.of(), Set.of()));
-    assertTrue(index.ready());
+  private static List<String> ids(IndexState.Page page) {
+    return page.participants().stream().map(IndexedParticipant::id).toList();
   }
 
   @Test
-  void respectsCapacityAndPrefersTheLeastLoaded() throws Exception {
-    register("c1", "ws-c", Set.of("go"), 1);
-    register("c2", "ws-c", Set.of("go"), 2);
-    awaitIndexed(index, "c1", "c2");
-
-    assertEquals(
-        Optional.of("c1"), index.selectAndAssign("ws-c", Set.of("go"), Set.of(), Set.of()));
-    assertEquals(
-        Optional.of("c2"), index.selectAndAssign("ws-c", Set.of("go"), Set.of(), Set.of()));
-    assertEquals(
-        Optional.of("c2"), index.selectAndAssign("ws-c", Set.of("go"), Set.of(), Set.of()));
-    assertEquals(Optional.empty(), index.select("ws-c", Set.of("go"), Set.of(), Set.of()));
-    index.released("c1");
-    assertEquals(0, index.inFlight("c1"));
-    assertEquals(Optional.of("c1"), index.select("ws-c", Set.of("go"), Set.of(), Set.of()));
-    index.released("c2");
-    index.released("c2");
-    index.released("c2");
-    assertEquals(0, index.inFlight("c2"));
-  }
-
-  /**
-   * The index's selection (with its fast path for idle participants) makes the same choice as
-   * FairSelection over every candidate, over a seeded random run of selections and releases.
-   */
-  @Test
-  void choosesLikeFairSelectionOverEveryCandidate() throws Exception {
-    List<String> capabilities = List.of("x", "y", "z");
-    Random random = new Random(42);
-    Map<String, Set<String>> capabilitiesOf = new HashMap<>();
-    Map<String, Integer> capacityOf = new HashMap<>();
-    for (int i = 0; i < 9; i++) {
-      String id = "f" + i;
-      Set<String> has = new HashSet<>();
-      for (String c : capabilities) {
-        if (random.nextInt(3) > 0) {
-          has.add(c);
-        }
-      }
-      capabilitiesOf.put(id, has);
-      capacityOf.put(id, 1 + random.nextInt(3));
-      register(id, "ws-fair", has, capacityOf.get(id));
-    }
-    awaitIndexed(index, capabilitiesOf.keySet().toArray(String[]::new));
-    Map<String, Integer> inFlight = new HashMap<>();
-    Optional<String> last = Optional.empty();
-    for (int step = 0; step < 400; step++) {
-      List<String> busy =
-          inFlight.entrySet().stream().filter(e -> e.getValue() > 0).map(e -> e.getKey()).toList();
-      if (!busy.isEmpty() && random.nextInt(3) == 0) {
-        String done = busy.get(random.nextInt(busy.size()));
-        index.released(done);
-        inFlight.merge(done, -1, Integer::sum);
-        continue;
-      }
-      Set<String> required =
-          random.nextBoolean() ? Set.of() : Set.of(capabilities.get(random.nextInt(3)));
-      Set<String> exclude = random.nextInt(4) == 0 ? Set.of("f" + random.nextInt(9)) : Set.of();
-      List<FairSelection.Candidate> candidates =
-          capabilitiesOf.keySet().stream()
-              .filter(id -> !exclude.contains(id) && capabilitiesOf.get(id).containsAll(required))
-              .map(
-                  id ->
-                      new FairSelection.Candidate(
-                          id, inFlight.getOrDefault(id, 0), capacityOf.get(id)))
-              .toList();
-      Optional<String> expected = FairSelection.choose(candidates, last);
-      Optional<String> chosen = index.selectAndAssign("ws-fair", required, Set.of(), exclude);
-      assertEquals(expected, chosen, "step " + step + ", in flight " + inFlight);
-      if (chosen.isPresent()) {
-        inFlight.merge(chosen.get(), 1, Integer::sum);
-        last = chosen;
-      }
-    }
-  }
-
-  @Test
-  void drainedAndStoodDownParticipantsAreNotSelected() throws Exception {
+  void drainedStoodDownAndUpdatedParticipantsShowAsTheyAre() throws Exception {
     register("d1", "ws-d", Set.of("py"), 1);
     register("d2", "ws-d", Set.of("py"), 1);
     awaitIndexed(index, "d1", "d2");
-
-    participant("d1", Participant.Drain::new);
-    Eventually.assertWithin(
-        TIMEOUT, () -> assertEquals(Status.DRAINING, index.lookup("d1").orElseThrow().status()));
-    for (int i = 0; i < 3; i++) {
-      assertEquals(Optional.of("d2"), index.select("ws-d", Set.of("py"), Set.of(), Set.of()));
-    }
-    participant("d2", replyTo -> new Participant.StandDown("mission cancelled", replyTo));
+    participant("d1", r -> new Participant.Drain(OPS, r));
+    participant("d2", r -> new Participant.StandDown("mission cancelled", OPS, r));
+    participant("d2", r -> new Participant.Get(OPS, r));
     Eventually.assertWithin(
         TIMEOUT,
-        () -> assertEquals(Optional.empty(), index.select("ws-d", Set.of(), Set.of(), Set.of())));
-  }
-
-  @Test
-  void updatedCapabilitiesAreSelectedBy() throws Exception {
+        () -> {
+          assertEquals(Status.DRAINING, index.lookup("d1").orElseThrow().status());
+          assertEquals(Status.STOOD_DOWN, index.lookup("d2").orElseThrow().status());
+        });
     register("u1", "ws-u", Set.of("java"), 1);
     participant(
         "u1",
-        replyTo ->
+        r ->
             new Participant.Update(
-                Participant.Changes.NONE.withCapabilities(Set.of("kotlin")), "ops", replyTo));
+                Changes.NONE.withCapabilities(Set.of("kotlin")).withMaxConcurrentAttempts(4),
+                OPS,
+                r));
     Eventually.assertWithin(
         TIMEOUT,
-        () ->
-            assertEquals(
-                Optional.of("u1"), index.select("ws-u", Set.of("kotlin"), Set.of(), Set.of())));
-    assertEquals(Optional.empty(), index.select("ws-u", Set.of("java"), Set.of(), Set.of()));
+        () -> {
+          assertEquals(Set.of("kotlin"), index.lookup("u1").orElseThrow().capabilities());
+          assertEquals(4, index.lookup("u1").orElseThrow().maxConcurrentAttempts());
+        });
+  }
+
+  @Test
+  void subscribersHearWhichParticipantsOfTheirWorkspaceChanged() throws Exception {
+    List<Set<String>> heard = new CopyOnWriteArrayList<>();
+    CapabilityIndex.Subscription subscription = index.subscribe("ws-n", heard::add);
+    try {
+      register("n1", "ws-n", Set.of("go"), 1);
+      register("other", "ws-other", Set.of("go"), 1);
+      Eventually.assertWithin(
+          TIMEOUT, () -> assertTrue(heard.stream().anyMatch(ids -> ids.contains("n1"))));
+      participant(
+          "n1", r -> new Participant.Update(Changes.NONE.withMaxConcurrentAttempts(3), OPS, r));
+      Eventually.assertWithin(
+          TIMEOUT, () -> assertTrue(heard.stream().filter(ids -> ids.contains("n1")).count() >= 2));
+      assertTrue(heard.stream().noneMatch(ids -> ids.contains("other")), "only its workspace");
+    } finally {
+      subscription.cancel();
+    }
+    int before = heard.size();
+    participant(
+        "n1", r -> new Participant.Update(Changes.NONE.withMaxConcurrentAttempts(5), OPS, r));
+    Eventually.assertWithin(
+        TIMEOUT, () -> assertEquals(5, index.lookup("n1").orElseThrow().maxConcurrentAttempts()));
+    assertEquals(before, heard.size(), "a cancelled subscription hears nothing");
   }
 
   @Test
   void aNewIndexCatchesUpFromTheJournal() throws Exception {
     register("r1", "ws-r", Set.of("c"), 1);
-    participant("r1", Participant.Heartbeat::new);
+    participant("r1", r -> new Participant.Heartbeat(OPS, r));
     awaitIndexed(index, "r1");
     Eventually.assertWithin(
         TIMEOUT, () -> assertTrue(index.lookup("r1").orElseThrow().sequenceNr() >= 2));
@@ -277,14 +263,13 @@ class CapabilityIndexJournalTest {
       assertTrue(restarted.lookup("r1").isPresent(), "ready means the stored events are folded");
       Eventually.assertWithin(
           TIMEOUT, () -> assertEquals(index.lookup("r1"), restarted.lookup("r1")));
-      assertEquals(Optional.of("r1"), restarted.select("ws-r", Set.of("c"), Set.of(), Set.of()));
     } finally {
       restarted.stop();
     }
   }
 
   @Test
-  void aParticipantNotHeardOfWithinTheWindowIsNotSelected() throws Exception {
+  void aParticipantNotHeardOfWithinTheWindowListsAsOffline() throws Exception {
     register("s1", "ws-s", Set.of("sql"), 1);
     awaitIndexed(index, "s1");
     Clock later = Clock.offset(Clock.systemUTC(), settings.livenessWindow().plusSeconds(1));
@@ -292,8 +277,26 @@ class CapabilityIndexJournalTest {
     try {
       awaitIndexed(future, "s1");
       assertEquals(Status.ACTIVE, future.lookup("s1").orElseThrow().status());
-      assertEquals(Optional.empty(), future.select("ws-s", Set.of("sql"), Set.of(), Set.of()));
-      assertEquals(Optional.of("s1"), index.select("ws-s", Set.of("sql"), Set.of(), Set.of()));
+      assertEquals(
+          List.of("s1"),
+          ids(
+              future.list(
+                  Optional.of("ws-s"),
+                  Optional.empty(),
+                  Optional.empty(),
+                  Optional.of(Status.OFFLINE),
+                  Optional.empty(),
+                  10)));
+      assertEquals(
+          List.of("s1"),
+          ids(
+              index.list(
+                  Optional.of("ws-s"),
+                  Optional.empty(),
+                  Optional.empty(),
+                  Optional.of(Status.ACTIVE),
+                  Optional.empty(),
+                  10)));
     } finally {
       future.stop();
     }
@@ -306,13 +309,14 @@ class CapabilityIndexJournalTest {
     Inbox.Draft draft = new Inbox.Draft("offer-1", Inbox.MessageType.TASK_OFFER, "m-1", 1, payload);
     Inbox.EnqueueResult accepted =
         inbox
-            .<Inbox.EnqueueResult>ask(replyTo -> new Inbox.Enqueue(draft, replyTo), TIMEOUT)
+            .<Inbox.EnqueueResult>askWithStatus(
+                replyTo -> new Inbox.Enqueue(draft, replyTo), TIMEOUT)
             .toCompletableFuture()
             .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     assertEquals(new Inbox.Accepted("offer-1", 1, false), accepted);
     Inbox.Delivery delivery =
         inbox
-            .<Inbox.Delivery>ask(
+            .<Inbox.Delivery>askWithStatus(
                 replyTo -> new Inbox.Poll(10, Duration.ofSeconds(1), replyTo), TIMEOUT)
             .toCompletableFuture()
             .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);

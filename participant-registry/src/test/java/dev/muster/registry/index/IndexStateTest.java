@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.muster.registry.index.IndexState.Change;
+import dev.muster.registry.participant.Changes;
+import dev.muster.registry.participant.Kind;
 import dev.muster.registry.participant.Participant;
-import dev.muster.registry.participant.Participant.Kind;
-import dev.muster.registry.participant.Participant.Registration;
-import dev.muster.registry.participant.Participant.Status;
+import dev.muster.registry.participant.Registration;
+import dev.muster.registry.participant.Status;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -40,20 +41,22 @@ class IndexStateTest {
             T0.plusSeconds(5),
             Set.of("java")),
         Arguments.of(
-            List.of(reg, new Change(2, new Participant.DrainStarted("p", T0))),
+            List.of(reg, new Change(2, new Participant.DrainStarted("p", T0, Optional.empty()))),
             Status.DRAINING,
             T0,
             Set.of("java")),
         Arguments.of(
             List.of(
                 reg,
-                new Change(2, new Participant.DrainStarted("p", T0)),
+                new Change(2, new Participant.DrainStarted("p", T0, Optional.empty())),
                 new Change(3, new Participant.HeartbeatRecorded("p", T0.plusSeconds(1)))),
             Status.DRAINING,
             T0.plusSeconds(1),
             Set.of("java")),
         Arguments.of(
-            List.of(reg, new Change(2, new Participant.StoodDown("p", "cancelled", T0))),
+            List.of(
+                reg,
+                new Change(2, new Participant.StoodDown("p", "cancelled", T0, Optional.empty()))),
             Status.STOOD_DOWN,
             T0,
             Set.of("java")),
@@ -77,9 +80,7 @@ class IndexStateTest {
                     2,
                     Participant.Updated.of(
                         "p",
-                        Participant.Changes.NONE
-                            .withCapabilities(Set.of("rust"))
-                            .withMaxConcurrentAttempts(5),
+                        Changes.NONE.withCapabilities(Set.of("rust")).withMaxConcurrentAttempts(5),
                         Optional.of("ops"),
                         T0))),
             Status.ACTIVE,
@@ -89,8 +90,8 @@ class IndexStateTest {
         Arguments.of(
             List.of(
                 reg,
-                new Change(2, new Participant.StoodDown("p", "x", T0)),
-                new Change(2, new Participant.StoodDown("p", "x", T0)),
+                new Change(2, new Participant.StoodDown("p", "x", T0, Optional.empty())),
+                new Change(2, new Participant.StoodDown("p", "x", T0, Optional.empty())),
                 reg),
             Status.STOOD_DOWN,
             T0,
@@ -115,7 +116,8 @@ class IndexStateTest {
   @Test
   void eventsOfAnUnregisteredParticipantAreIgnored() {
     IndexState state =
-        IndexState.empty().apply(List.of(new Change(2, new Participant.DrainStarted("x", T0))));
+        IndexState.empty()
+            .apply(List.of(new Change(2, new Participant.DrainStarted("x", T0, Optional.empty()))));
     assertEquals(Optional.empty(), state.lookup("x"));
     assertEquals(0, state.size());
   }
@@ -190,7 +192,7 @@ class IndexStateTest {
                     registered("p3", 1),
                     registered("p1", 1),
                     new Change(1, new Participant.Registered("p2", other, T0)),
-                    new Change(2, new Participant.DrainStarted("p3", T0))));
+                    new Change(2, new Participant.DrainStarted("p3", T0, Optional.empty()))));
     IndexState.Page first = state.page(Optional.empty(), p -> true, Optional.empty(), 2);
     assertEquals(
         List.of("p1", "p2"), first.participants().stream().map(IndexedParticipant::id).toList());

@@ -4,32 +4,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.muster.config.Caller;
 import dev.muster.config.Rejection;
 import dev.muster.registry.MutableClock;
+import dev.muster.registry.RecordingInboxes;
 import dev.muster.registry.RegistrySettings;
 import dev.muster.registry.RegistryTestConfig;
-import dev.muster.registry.participant.Participant.CapabilityManifest;
-import dev.muster.registry.participant.Participant.Changes;
 import dev.muster.registry.participant.Participant.Command;
 import dev.muster.registry.participant.Participant.Drain;
 import dev.muster.registry.participant.Participant.DrainStarted;
 import dev.muster.registry.participant.Participant.Enrolled;
-import dev.muster.registry.participant.Participant.Escalation;
 import dev.muster.registry.participant.Participant.Event;
 import dev.muster.registry.participant.Participant.Get;
 import dev.muster.registry.participant.Participant.Heartbeat;
 import dev.muster.registry.participant.Participant.HeartbeatRecorded;
-import dev.muster.registry.participant.Participant.Kind;
 import dev.muster.registry.participant.Participant.Register;
 import dev.muster.registry.participant.Participant.Registered;
-import dev.muster.registry.participant.Participant.Registration;
 import dev.muster.registry.participant.Participant.StandDown;
 import dev.muster.registry.participant.Participant.State;
-import dev.muster.registry.participant.Participant.Status;
 import dev.muster.registry.participant.Participant.StoodDown;
 import dev.muster.registry.participant.Participant.Update;
 import dev.muster.registry.participant.Participant.Updated;
-import dev.muster.registry.participant.Participant.View;
 import dev.muster.registry.participant.Participant.WentOffline;
 import dev.muster.testing.Eventually;
 import java.time.Duration;
@@ -65,19 +60,23 @@ class ParticipantTest {
   ActorTestKit testKit =
       new JUnit5TestKitBuilder().withCustomConfig(RegistryTestConfig.entityTestKit()).build();
 
+  private static final Caller ANYONE = Caller.unconfined("operator");
+
   private final AtomicInteger ids = new AtomicInteger();
   private MutableClock clock;
+  private RecordingInboxes inboxes;
 
   @BeforeEach
-  void freshClock() {
+  void fresh() {
     clock = new MutableClock(START);
+    inboxes = new RecordingInboxes();
   }
 
   private EventSourcedBehaviorTestKit<Command, Event, State> participant(
       RegistrySettings settings) {
     return EventSourcedBehaviorTestKit.create(
         testKit.system(),
-        Participant.create("p-" + ids.incrementAndGet(), settings, clock),
+        Participant.create("p-" + ids.incrementAndGet(), settings, inboxes, clock),
         EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
   }
 
@@ -87,7 +86,7 @@ class ParticipantTest {
 
   private EventSourcedBehaviorTestKit<Command, Event, State> registered() {
     var kit = participant();
-    run(kit, replyTo -> new Register(WORKER, replyTo));
+    run(kit, replyTo -> new Register(WORKER, ANYONE, replyTo));
     return kit;
   }
 
@@ -98,16 +97,17 @@ class ParticipantTest {
   }
 
   private static void assertRejected(
-      CommandResultWithReply<Command, Event, State, StatusReply<View>> result, String code) {
+      CommandResultWithReply<Command, Event, State, StatusReply<View>> result,
+      Rejection.Code code) {
     assertTrue(result.reply().isError(), "expected a rejection, got " + result.reply());
-    assertEquals(code, Rejection.parse(result.reply().getError().getMessage()).code());
+    assertEquals(code, ((Rejection.Refusal) result.reply().getError()).rejection().code());
     assertTrue(result.hasNoEvents(), "a rejected command persists nothing");
   }
 
   @Test
   void registerPersistsRegisteredAndRepliesTheView() {
     var kit = participant();
-    var result = run(kit, replyTo -> new Register(WORKER, replyTo));
+    var result = run(kit, replyTo -> new Register(WORKER, ANYONE, replyTo));
     Registered event = result.eventOfType(Registered.class);
     assertEquals(WORKER, event.registration());
     assertEquals(START, event.at());
@@ -117,15 +117,15 @@ class ParticipantTest {
     assertEquals(Set.of("java", "maven"), view.capabilities());
     assertEquals(START, view.registeredAt());
     assertEquals(Optional.empty(), view.lastHeartbeat());
-    assertEquals(view, run(kit, Get::new).reply().getValue());
+    assertEquals(view, run(kit, r -> new Get(ANYONE, r)).reply().getValue());
   }
 
   @Test
   void theSameRegistrationAgainIsIdempotent() {
     var kit = registered();
-    View first = run(kit, Get::new).reply().getValue();
+    View first = run(kit, r -> new Get(ANYONE, r)).reply().getValue();
     clock.advance(Duration.ofSeconds(1));
-    var again = run(kit, replyTo -> new Register(WORKER, replyTo));
+    var again = run(kit, replyTo -> new Register(WORKER, ANYONE, replyTo));
     assertTrue(again.hasNoEvents());
     assertEquals(first, again.reply().getValue());
   }
@@ -135,7 +135,8 @@ class ParticipantTest {
     var kit = registered();
     Registration other =
         new Registration("ws-1", Kind.FLEET_WORKER, Set.of("builder"), Set.of("java"), 2);
-    assertRejected(run(kit, replyTo -> new Register(other, replyTo)), Rejection.CONFLICT);
+    assertRejected(
+        run(kit, replyTo -> new Register(other, ANYONE, replyTo)), Rejection.Code.CONFLICT);
   }
 
   @Test
@@ -149,7 +150,9 @@ class ParticipantTest {
             new Registration("ws", Kind.REVIEWER, Set.of(), Set.of(), 0));
     var kit = participant();
     for (Registration registration : invalid) {
-      assertRejected(run(kit, replyTo -> new Register(registration, replyTo)), Rejection.INVALID);
+      assertRejected(
+          run(kit, replyTo -> new Register(registration, ANYONE, replyTo)),
+          Rejection.Code.INVALID_REQUEST);
     }
     assertEquals(Participant.Unregistered.INSTANCE, kit.getState());
   }
@@ -157,66 +160,76 @@ class ParticipantTest {
   @Test
   void everyCommandOnAnUnknownParticipantIsNotFound() {
     var kit = participant();
-    assertRejected(run(kit, Get::new), Rejection.NOT_FOUND);
-    assertRejected(run(kit, Heartbeat::new), Rejection.NOT_FOUND);
-    assertRejected(run(kit, Drain::new), Rejection.NOT_FOUND);
-    assertRejected(run(kit, replyTo -> new StandDown("done", replyTo)), Rejection.NOT_FOUND);
+    assertRejected(run(kit, r -> new Get(ANYONE, r)), Rejection.Code.NOT_FOUND);
+    assertRejected(run(kit, r -> new Heartbeat(ANYONE, r)), Rejection.Code.NOT_FOUND);
+    assertRejected(run(kit, r -> new Drain(ANYONE, r)), Rejection.Code.NOT_FOUND);
     assertRejected(
-        run(kit, replyTo -> new Update(Changes.NONE.withMaxConcurrentAttempts(3), "ops", replyTo)),
-        Rejection.NOT_FOUND);
+        run(kit, replyTo -> new StandDown("done", ANYONE, replyTo)), Rejection.Code.NOT_FOUND);
+    assertRejected(
+        run(
+            kit,
+            replyTo ->
+                new Update(
+                    Changes.NONE.withMaxConcurrentAttempts(3), Caller.unconfined("ops"), replyTo)),
+        Rejection.Code.NOT_FOUND);
   }
 
   @Test
   void heartbeatsAreRecordedAtMostOncePerInterval() {
     var kit = registered();
     clock.advance(Duration.ofSeconds(1));
-    var first = run(kit, Heartbeat::new);
+    var first = run(kit, r -> new Heartbeat(ANYONE, r));
     assertEquals(START.plusSeconds(1), first.eventOfType(HeartbeatRecorded.class).at());
     assertEquals(Optional.of(START.plusSeconds(1)), first.reply().getValue().lastHeartbeat());
 
     clock.advance(Duration.ofSeconds(5));
-    var withinInterval = run(kit, Heartbeat::new);
+    var withinInterval = run(kit, r -> new Heartbeat(ANYONE, r));
     assertTrue(withinInterval.hasNoEvents());
     assertEquals(
         Optional.of(START.plusSeconds(1)), withinInterval.reply().getValue().lastHeartbeat());
 
     clock.advance(Duration.ofSeconds(5));
-    var afterInterval = run(kit, Heartbeat::new);
+    var afterInterval = run(kit, r -> new Heartbeat(ANYONE, r));
     assertEquals(START.plusSeconds(11), afterInterval.eventOfType(HeartbeatRecorded.class).at());
   }
 
   @Test
   void drainMovesAnActiveParticipantToDrainingOnce() {
     var kit = registered();
-    var drained = run(kit, Drain::new);
+    var drained = run(kit, r -> new Drain(ANYONE, r));
     drained.eventOfType(DrainStarted.class);
     assertEquals(Status.DRAINING, drained.reply().getValue().status());
-    var again = run(kit, Drain::new);
+    var again = run(kit, r -> new Drain(ANYONE, r));
     assertTrue(again.hasNoEvents());
     assertEquals(Status.DRAINING, again.reply().getValue().status());
 
     clock.advance(Duration.ofSeconds(1));
-    var heartbeat = run(kit, Heartbeat::new);
+    var heartbeat = run(kit, r -> new Heartbeat(ANYONE, r));
     assertEquals(Status.DRAINING, heartbeat.reply().getValue().status());
   }
 
   @Test
   void standDownIsFinal() {
     var kit = registered();
-    assertRejected(run(kit, replyTo -> new StandDown(" ", replyTo)), Rejection.INVALID);
-    var stood = run(kit, replyTo -> new StandDown("budget exhausted", replyTo));
+    assertRejected(
+        run(kit, replyTo -> new StandDown(" ", ANYONE, replyTo)), Rejection.Code.INVALID_REQUEST);
+    var stood = run(kit, replyTo -> new StandDown("budget exhausted", ANYONE, replyTo));
     assertEquals("budget exhausted", stood.eventOfType(StoodDown.class).reason());
     assertEquals(Status.STOOD_DOWN, stood.reply().getValue().status());
 
-    assertRejected(run(kit, Heartbeat::new), Rejection.CONFLICT);
-    assertRejected(run(kit, Drain::new), Rejection.CONFLICT);
+    assertRejected(run(kit, r -> new Heartbeat(ANYONE, r)), Rejection.Code.CONFLICT);
+    assertRejected(run(kit, r -> new Drain(ANYONE, r)), Rejection.Code.CONFLICT);
     assertRejected(
-        run(kit, replyTo -> new Update(Changes.NONE.withMaxConcurrentAttempts(5), "ops", replyTo)),
-        Rejection.CONFLICT);
-    var again = run(kit, replyTo -> new StandDown("again", replyTo));
+        run(
+            kit,
+            replyTo ->
+                new Update(
+                    Changes.NONE.withMaxConcurrentAttempts(5), Caller.unconfined("ops"), replyTo)),
+        Rejection.Code.CONFLICT);
+    var again = run(kit, replyTo -> new StandDown("again", ANYONE, replyTo));
     assertTrue(again.hasNoEvents());
     assertEquals(Status.STOOD_DOWN, again.reply().getValue().status());
-    assertEquals(Status.STOOD_DOWN, run(kit, Get::new).reply().getValue().status());
+    assertEquals(Status.STOOD_DOWN, run(kit, r -> new Get(ANYONE, r)).reply().getValue().status());
   }
 
   @Test
@@ -231,7 +244,7 @@ class ParticipantTest {
                         .withRoles(Set.of("builder"))
                         .withCapabilities(Set.of("java", "gradle"))
                         .withMaxConcurrentAttempts(4),
-                    "ops",
+                    Caller.unconfined("ops"),
                     replyTo));
     Updated updated = result.eventOfType(Updated.class);
     assertEquals(Optional.empty(), updated.roles());
@@ -247,15 +260,22 @@ class ParticipantTest {
             replyTo ->
                 new Update(
                     Changes.NONE.withRoles(Set.of("builder")).withMaxConcurrentAttempts(4),
-                    "ops",
+                    Caller.unconfined("ops"),
                     replyTo));
     assertTrue(unchanged.hasNoEvents());
     assertRejected(
-        run(kit, replyTo -> new Update(Changes.NONE.withMaxConcurrentAttempts(0), "ops", replyTo)),
-        Rejection.INVALID);
+        run(
+            kit,
+            replyTo ->
+                new Update(
+                    Changes.NONE.withMaxConcurrentAttempts(0), Caller.unconfined("ops"), replyTo)),
+        Rejection.Code.INVALID_REQUEST);
     assertRejected(
-        run(kit, replyTo -> new Update(Changes.NONE.withRoles(Set.of("")), "ops", replyTo)),
-        Rejection.INVALID);
+        run(
+            kit,
+            replyTo ->
+                new Update(Changes.NONE.withRoles(Set.of("")), Caller.unconfined("ops"), replyTo)),
+        Rejection.Code.INVALID_REQUEST);
   }
 
   @Test
@@ -264,14 +284,14 @@ class ParticipantTest {
         participant(
             RegistryTestConfig.settings(
                 "liveness-window = 300ms", "heartbeat-record-interval = 100ms"));
-    run(kit, replyTo -> new Register(WORKER, replyTo));
+    run(kit, replyTo -> new Register(WORKER, ANYONE, replyTo));
     clock.advance(Duration.ofSeconds(1));
-    assertEquals(Status.OFFLINE, run(kit, Get::new).reply().getValue().status());
+    assertEquals(Status.OFFLINE, run(kit, r -> new Get(ANYONE, r)).reply().getValue().status());
     Eventually.assertWithin(
         Duration.ofSeconds(5),
         () -> assertEquals(Status.OFFLINE, ((Enrolled) kit.getState()).status()));
 
-    var back = run(kit, Heartbeat::new);
+    var back = run(kit, r -> new Heartbeat(ANYONE, r));
     back.eventOfType(HeartbeatRecorded.class);
     assertEquals(Status.ACTIVE, back.reply().getValue().status());
 
@@ -279,7 +299,7 @@ class ParticipantTest {
     Eventually.assertWithin(
         Duration.ofSeconds(5),
         () -> assertEquals(Status.OFFLINE, ((Enrolled) kit.getState()).status()));
-    var drained = run(kit, Drain::new);
+    var drained = run(kit, r -> new Drain(ANYONE, r));
     drained.eventOfType(DrainStarted.class);
     assertEquals(Status.DRAINING, drained.reply().getValue().status());
   }
@@ -290,11 +310,11 @@ class ParticipantTest {
         participant(
             RegistryTestConfig.settings(
                 "liveness-window = 300ms", "heartbeat-record-interval = 100ms"));
-    run(kit, replyTo -> new Register(WORKER, replyTo));
+    run(kit, replyTo -> new Register(WORKER, ANYONE, replyTo));
     // The timer fires (real time) but the clock has not moved past the window: no event.
     var probe = testKit.<StatusReply<View>>createTestProbe();
     probe.expectNoMessage(Duration.ofMillis(400));
-    assertEquals(Status.ACTIVE, run(kit, Get::new).reply().getValue().status());
+    assertEquals(Status.ACTIVE, run(kit, r -> new Get(ANYONE, r)).reply().getValue().status());
   }
 
   @Test
@@ -305,10 +325,14 @@ class ParticipantTest {
                 "liveness-window = 300ms",
                 "heartbeat-record-interval = 100ms",
                 "participant.snapshot-every = 2"));
-    run(kit, replyTo -> new Register(WORKER, replyTo));
+    run(kit, replyTo -> new Register(WORKER, ANYONE, replyTo));
     clock.advance(Duration.ofMillis(150));
-    run(kit, Heartbeat::new);
-    run(kit, replyTo -> new Update(Changes.NONE.withCapabilities(Set.of("rust")), "ops", replyTo));
+    run(kit, r -> new Heartbeat(ANYONE, r));
+    run(
+        kit,
+        replyTo ->
+            new Update(
+                Changes.NONE.withCapabilities(Set.of("rust")), Caller.unconfined("ops"), replyTo));
     State before = kit.getState();
     assertEquals(before, kit.restart().state());
 
@@ -331,7 +355,7 @@ class ParticipantTest {
           Set.of("git:read", "fs:write"),
           Optional.of("team-a"),
           Optional.of("internal"),
-          new Escalation(Optional.of("p-lead"), 2),
+          new EscalationPosture(Optional.of("p-lead"), 2),
           new CapabilityManifest(
               Optional.of("container"),
               Optional.of("internal"),
@@ -340,15 +364,15 @@ class ParticipantTest {
   @Test
   void aRegistrationCarriesGrantsBoundariesEscalationAndManifest() {
     var kit = participant();
-    View view = run(kit, replyTo -> new Register(FULL, replyTo)).reply().getValue();
+    View view = run(kit, replyTo -> new Register(FULL, ANYONE, replyTo)).reply().getValue();
     assertEquals(Set.of("fs:write", "git:read"), view.grants());
     assertEquals(Optional.of("team-a"), view.budgetScope());
     assertEquals(Optional.of("internal"), view.trustZone());
-    assertEquals(new Escalation(Optional.of("p-lead"), 2), view.escalation());
+    assertEquals(new EscalationPosture(Optional.of("p-lead"), 2), view.escalation());
     assertEquals(Optional.of("container"), view.manifest().executionMode());
     assertEquals(Set.of("shell"), view.approvalRequired());
     assertEquals(Set.of("java", "shell"), view.manifest().names());
-    assertTrue(run(kit, replyTo -> new Register(FULL, replyTo)).hasNoEvents());
+    assertTrue(run(kit, replyTo -> new Register(FULL, ANYONE, replyTo)).hasNoEvents());
   }
 
   @Test
@@ -358,9 +382,9 @@ class ParticipantTest {
             Changes.NONE.withGrants(Set.of(" ")),
             Changes.NONE.withBudgetScope(Optional.of("")),
             Changes.NONE.withTrustZone(Optional.of(" ")),
-            Changes.NONE.withEscalation(new Escalation(Optional.of("p-lead"), 0)),
-            Changes.NONE.withEscalation(new Escalation(Optional.of(" "), 1)),
-            Changes.NONE.withEscalation(new Escalation(Optional.empty(), 2)),
+            Changes.NONE.withEscalation(new EscalationPosture(Optional.of("p-lead"), 0)),
+            Changes.NONE.withEscalation(new EscalationPosture(Optional.of(" "), 1)),
+            Changes.NONE.withEscalation(new EscalationPosture(Optional.empty(), 2)),
             Changes.NONE.withManifest(
                 new CapabilityManifest(
                     Optional.empty(), Optional.empty(), Set.of(":approval_required"))),
@@ -368,10 +392,13 @@ class ParticipantTest {
                 new CapabilityManifest(Optional.of(""), Optional.empty(), Set.of())));
     var kit = registered();
     for (Changes changes : invalid) {
-      assertRejected(run(kit, replyTo -> new Update(changes, "ops", replyTo)), Rejection.INVALID);
+      assertRejected(
+          run(kit, replyTo -> new Update(changes, Caller.unconfined("ops"), replyTo)),
+          Rejection.Code.INVALID_REQUEST);
       Registration registration = WORKER.with(changes);
       assertRejected(
-          run(participant(), replyTo -> new Register(registration, replyTo)), Rejection.INVALID);
+          run(participant(), replyTo -> new Register(registration, ANYONE, replyTo)),
+          Rejection.Code.INVALID_REQUEST);
     }
   }
 
@@ -385,11 +412,11 @@ class ParticipantTest {
             .withGrants(Set.of("git:write"))
             .withBudgetScope(Optional.of("team-b"))
             .withTrustZone(Optional.of("dmz"))
-            .withEscalation(new Escalation(Optional.of("p-arbiter"), 1))
+            .withEscalation(new EscalationPosture(Optional.of("p-arbiter"), 1))
             .withManifest(
                 new CapabilityManifest(
                     Optional.of("vm"), Optional.empty(), Set.of("net:approval_required")));
-    var result = run(kit, replyTo -> new Update(changes, "alice", replyTo));
+    var result = run(kit, replyTo -> new Update(changes, Caller.unconfined("alice"), replyTo));
     Updated updated = result.eventOfType(Updated.class);
     assertEquals(Optional.of("alice"), updated.actor());
     assertEquals(START.plus(Duration.ofMinutes(1)), updated.at());
@@ -399,10 +426,11 @@ class ParticipantTest {
     assertEquals(Optional.of("dmz"), updated.trustZone());
     View view = result.reply().getValue();
     assertEquals(Set.of("git:write"), view.grants());
-    assertEquals(new Escalation(Optional.of("p-arbiter"), 1), view.escalation());
+    assertEquals(new EscalationPosture(Optional.of("p-arbiter"), 1), view.escalation());
     assertEquals(Set.of("net"), view.approvalRequired());
-    assertEquals(view, run(kit, Get::new).reply().getValue());
-    assertTrue(run(kit, replyTo -> new Update(changes, "bob", replyTo)).hasNoEvents());
+    assertEquals(view, run(kit, r -> new Get(ANYONE, r)).reply().getValue());
+    assertTrue(
+        run(kit, replyTo -> new Update(changes, Caller.unconfined("bob"), replyTo)).hasNoEvents());
     assertEquals(kit.getState(), kit.restart().state());
   }
 
@@ -410,15 +438,18 @@ class ParticipantTest {
   void drainAndStandDownRecordTheActorAndTheReason() {
     var kit = registered();
     DrainStarted drained =
-        run(kit, replyTo -> new Drain("alice", replyTo)).eventOfType(DrainStarted.class);
+        run(kit, replyTo -> new Drain(Caller.unconfined("alice"), replyTo))
+            .eventOfType(DrainStarted.class);
     assertEquals(Optional.of("alice"), drained.actor());
-    var stood = run(kit, replyTo -> new StandDown(" retired ", "bob", replyTo));
+    var stood = run(kit, replyTo -> new StandDown(" retired ", Caller.unconfined("bob"), replyTo));
     StoodDown event = stood.eventOfType(StoodDown.class);
     assertEquals(Optional.of("bob"), event.actor());
     assertEquals("retired", event.reason());
     assertEquals(Optional.of("retired"), stood.reply().getValue().standDownReason());
     assertEquals(kit.getState(), kit.restart().state());
-    assertRejected(run(registered(), replyTo -> new StandDown(" ", replyTo)), Rejection.INVALID);
+    assertRejected(
+        run(registered(), replyTo -> new StandDown(" ", ANYONE, replyTo)),
+        Rejection.Code.INVALID_REQUEST);
   }
 
   @Test
@@ -455,7 +486,55 @@ class ParticipantTest {
         cbor.readValue(
             cbor.writeValueAsBytes(Map.of("participantId", "p-old", "at", START)),
             DrainStarted.class);
-    assertEquals(new DrainStarted("p-old", START), drained);
+    assertEquals(new DrainStarted("p-old", START, Optional.empty()), drained);
+  }
+
+  @Test
+  void aCallerOfAnotherWorkspaceFindsNothingAndCannotRegisterThere() {
+    var kit = registered();
+    Caller other = Caller.in("ws-2", "mallory");
+    assertRejected(run(kit, r -> new Get(other, r)), Rejection.Code.NOT_FOUND);
+    assertRejected(run(kit, r -> new Heartbeat(other, r)), Rejection.Code.NOT_FOUND);
+    assertRejected(run(kit, r -> new Drain(other, r)), Rejection.Code.NOT_FOUND);
+    assertRejected(run(kit, r -> new StandDown("x", other, r)), Rejection.Code.NOT_FOUND);
+    assertRejected(
+        run(kit, r -> new Update(Changes.NONE.withMaxConcurrentAttempts(9), other, r)),
+        Rejection.Code.NOT_FOUND);
+    assertEquals(
+        Status.ACTIVE,
+        run(kit, r -> new Get(Caller.in("ws-1", "me"), r)).reply().getValue().status());
+    assertRejected(
+        run(participant(), r -> new Register(WORKER, other, r)), Rejection.Code.FORBIDDEN);
+  }
+
+  @Test
+  void aStandDownPlacesItsMessageAndAnswersOnceTheInboxHasIt() {
+    var kit = registered();
+    var stood = run(kit, r -> new StandDown("retired", ANYONE, r));
+    assertEquals(Status.STOOD_DOWN, stood.reply().getValue().status());
+    assertEquals(1, inboxes.placed.size());
+    RecordingInboxes.Placed placed = inboxes.placed.get(0);
+    assertEquals(dev.muster.registry.inbox.Inbox.MessageType.STAND_DOWN, placed.draft().type());
+    assertEquals("retired", placed.draft().payload().get("reason").asText());
+
+    inboxes.failing = true;
+    var lost = run(kit, r -> new StandDown("retired", ANYONE, r));
+    assertRejected(lost, Rejection.Code.UNAVAILABLE);
+    inboxes.failing = false;
+    var again = run(kit, r -> new StandDown("retired", ANYONE, r));
+    assertTrue(again.hasNoEvents());
+    assertEquals(placed.draft().messageId(), inboxes.placed.get(1).draft().messageId());
+  }
+
+  @Test
+  void aFailingCommandIsAnsweredAndTheParticipantGoesOnServingItsState() {
+    var kit = registered();
+    View before = run(kit, r -> new Get(ANYONE, r)).reply().getValue();
+    clock.breakOnce();
+    assertRejected(run(kit, r -> new Heartbeat(ANYONE, r)), Rejection.Code.INTERNAL_ERROR);
+    assertEquals(before, run(kit, r -> new Get(ANYONE, r)).reply().getValue());
+    clock.advance(Duration.ofSeconds(1));
+    run(kit, r -> new Heartbeat(ANYONE, r)).eventOfType(HeartbeatRecorded.class);
   }
 
   private static String persistenceIdOf(EventSourcedBehaviorTestKit<Command, Event, State> kit) {

@@ -1,18 +1,25 @@
 package dev.muster.runtime.budget;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.muster.config.Caller;
 import dev.muster.config.CborSerializable;
 import dev.muster.config.Rejection;
+import dev.muster.config.entity.Guarded;
+import dev.muster.config.entity.Replying;
+import dev.muster.config.money.Amount;
 import dev.muster.runtime.budget.BudgetAccount.Settlement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -35,6 +42,11 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * reservation persists nothing either, so the same key may be granted later (after a raise). A
  * release of a key that was never reserved is recorded, so a reserve that arrives after its own
  * release (a retry overtaken by the release) is denied instead of leaking a reservation.
+ *
+ * <p>A budget belongs to the workspace of the caller that first set its limit: a caller confined to
+ * another workspace finds nothing (not found), and a reservation for another workspace's mission is
+ * denied, so no workspace spends another's budget. (A budget whose limit was set before budgets had
+ * a workspace belongs to none: any caller sees it, and the next limit set claims it.)
  *
  * <p>The state keeps the last {@code ledger-in-state} ledger entries; the journal keeps all.
  */
@@ -84,6 +96,7 @@ public final class Budget
 
   public record Summary(
       String scope,
+      Optional<String> workspace,
       Amount limit,
       Amount reserved,
       Amount committed,
@@ -112,29 +125,47 @@ public final class Budget
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Sets the limit (PUT semantics); refused when below what is committed and reserved. */
-  public record SetLimit(Amount limit, ActorRef<StatusReply<Summary>> replyTo) implements Command {}
+  /**
+   * Sets the limit (PUT semantics); refused when below what is committed and reserved, or when the
+   * budget belongs to a workspace the caller cannot see.
+   */
+  public record SetLimit(Amount limit, Caller caller, ActorRef<StatusReply<Summary>> replyTo)
+      implements Command, Replying<Summary> {}
 
-  /** Reserves {@code amount} under {@code key} for {@code missionId}. */
+  /**
+   * Reserves {@code amount} under {@code key} for {@code missionId} of {@code workspace}; denied
+   * when the budget belongs to another workspace.
+   */
   public record Reserve(
-      String key, Amount amount, String missionId, ActorRef<StatusReply<ReserveResult>> replyTo)
-      implements Command {}
+      String key,
+      Amount amount,
+      String missionId,
+      String workspace,
+      ActorRef<StatusReply<ReserveResult>> replyTo)
+      implements Command, Replying<ReserveResult> {}
 
   /** Settles the reservation {@code key} with the {@code actual} usage. */
   public record Commit(String key, Amount actual, ActorRef<StatusReply<CommitResult>> replyTo)
-      implements Command {}
+      implements Command, Replying<CommitResult> {}
 
   /** Gives the reservation {@code key} back, unused. */
   public record Release(String key, ActorRef<StatusReply<ReleaseResult>> replyTo)
-      implements Command {}
+      implements Command, Replying<ReleaseResult> {}
 
-  public record Get(ActorRef<StatusReply<Summary>> replyTo) implements Command {}
+  public record Get(Caller caller, ActorRef<StatusReply<Summary>> replyTo)
+      implements Command, Replying<Summary> {}
 
   // Events
 
   public sealed interface Event extends CborSerializable {}
 
-  public record LimitSet(Amount limit, Instant at) implements Event {}
+  /** The limit, set by a caller of {@code workspace} (empty: unconfined, or an older release). */
+  public record LimitSet(Amount limit, Instant at, Optional<String> workspace) implements Event {
+    @JsonCreator
+    public LimitSet {
+      workspace = workspace == null ? Optional.empty() : workspace;
+    }
+  }
 
   public record AmountReserved(String key, String missionId, Amount amount, Instant at)
       implements Event {}
@@ -153,15 +184,27 @@ public final class Budget
   }
 
   public record Active(
-      String scope, BudgetAccount account, long lastSeq, List<LedgerEntry> recentLedger)
+      String scope,
+      BudgetAccount account,
+      long lastSeq,
+      List<LedgerEntry> recentLedger,
+      Optional<String> workspace)
       implements State {
+    @JsonCreator
     public Active {
       recentLedger = List.copyOf(recentLedger);
+      workspace = workspace == null ? Optional.empty() : workspace;
+    }
+
+    /** Whether a caller of {@code callerWorkspace} (empty: unconfined) may see this budget. */
+    boolean visibleTo(Caller caller) {
+      return workspace.map(caller::sees).orElse(true);
     }
 
     Summary summary() {
       return new Summary(
           scope,
+          workspace,
           account.limit(),
           account.reserved(),
           account.committed(),
@@ -182,7 +225,13 @@ public final class Budget
       List<LedgerEntry> ledger = new ArrayList<>(recentLedger);
       ledger.add(new LedgerEntry(lastSeq + 1, kind, key, mission, amount, overage, at));
       List<LedgerEntry> bounded = ledger.subList(Math.max(0, ledger.size() - keep), ledger.size());
-      return new Active(scope, next, lastSeq + 1, bounded);
+      return new Active(scope, next, lastSeq + 1, bounded, workspace);
+    }
+
+    Active ownedBy(Optional<String> owner) {
+      return owner.isEmpty() || workspace.isPresent()
+          ? this
+          : new Active(scope, account, lastSeq, recentLedger, owner);
     }
   }
 
@@ -192,15 +241,18 @@ public final class Budget
   private final BudgetSettings settings;
   private final Clock clock;
 
-  private Budget(String scope, BudgetSettings settings, Clock clock) {
+  private final org.slf4j.Logger log;
+
+  private Budget(String scope, BudgetSettings settings, Clock clock, org.slf4j.Logger log) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), scope), settings.persistFailure());
     this.scope = scope;
     this.settings = settings;
     this.clock = clock;
+    this.log = log;
   }
 
   public static Behavior<Command> create(String scope, BudgetSettings settings, Clock clock) {
-    return new Budget(scope, settings, clock);
+    return Behaviors.setup(context -> new Budget(scope, settings, clock, context.getLog()));
   }
 
   /** Starts sharding of budgets (entity id = scope) on this node. */
@@ -240,35 +292,43 @@ public final class Budget
         .onCommand(Reserve.class, this::reserve)
         .onCommand(Commit.class, this::commit)
         .onCommand(Release.class, this::release)
-        .onCommand(
-            Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.summary())));
-    return builder.build();
+        .onCommand(Get.class, this::get);
+    return Guarded.commands(builder.build(), Effect(), log, "budget " + scope);
+  }
+
+  private ReplyEffect<Event, State> get(Active state, Get command) {
+    return Effect()
+        .reply(
+            command.replyTo(),
+            state.visibleTo(command.caller()) ? StatusReply.success(state.summary()) : unknown());
   }
 
   private ReplyEffect<Event, State> setFirstLimit(Unset state, SetLimit command) {
     if (command.limit() == null) {
-      return Effect()
-          .reply(command.replyTo(), Rejection.reply(Rejection.INVALID, "limit is required"));
+      return Effect().reply(command.replyTo(), Rejection.invalid("limit is required").reply());
     }
     return Effect()
-        .persist(new LimitSet(command.limit(), clock.instant()))
+        .persist(new LimitSet(command.limit(), clock.instant(), command.caller().workspace()))
         .thenReply(command.replyTo(), s -> StatusReply.success(((Active) s).summary()));
   }
 
   private ReplyEffect<Event, State> setLimit(Active state, SetLimit command) {
-    if (command.limit() == null) {
-      return Effect()
-          .reply(command.replyTo(), Rejection.reply(Rejection.INVALID, "limit is required"));
+    if (!state.visibleTo(command.caller())) {
+      return Effect().reply(command.replyTo(), unknown());
     }
-    if (command.limit().equals(state.account().limit())) {
+    if (command.limit() == null) {
+      return Effect().reply(command.replyTo(), Rejection.invalid("limit is required").reply());
+    }
+    boolean claims = state.workspace().isEmpty() && command.caller().workspace().isPresent();
+    if (command.limit().equals(state.account().limit()) && !claims) {
       return Effect().reply(command.replyTo(), StatusReply.success(state.summary()));
     }
     var refusal = state.account().refuseLimit(command.limit());
     if (refusal.isPresent()) {
-      return Effect().reply(command.replyTo(), Rejection.reply(Rejection.CONFLICT, refusal.get()));
+      return Effect().reply(command.replyTo(), Rejection.conflict(refusal.get()).reply());
     }
     return Effect()
-        .persist(new LimitSet(command.limit(), clock.instant()))
+        .persist(new LimitSet(command.limit(), clock.instant(), command.caller().workspace()))
         .thenReply(command.replyTo(), s -> StatusReply.success(((Active) s).summary()));
   }
 
@@ -286,10 +346,24 @@ public final class Budget
       invalid = "amount must be positive";
     }
     if (invalid != null) {
-      return Effect().reply(command.replyTo(), Rejection.reply(Rejection.INVALID, invalid));
+      return Effect().reply(command.replyTo(), Rejection.invalid(invalid).reply());
     }
     BudgetAccount account = state.account();
     String key = command.key();
+    if (state.workspace().filter(w -> !w.equals(command.workspace())).isPresent()) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              StatusReply.success(
+                  new Denied(
+                      key,
+                      "budget "
+                          + scope
+                          + " belongs to another workspace than "
+                          + command.workspace()
+                          + "'s",
+                      Amount.ZERO)));
+    }
     var open = account.open().get(key);
     if (open != null) {
       return Effect()
@@ -337,7 +411,7 @@ public final class Budget
       invalid = "actual is required";
     }
     if (invalid != null) {
-      return Effect().reply(command.replyTo(), Rejection.reply(Rejection.INVALID, invalid));
+      return Effect().reply(command.replyTo(), Rejection.invalid(invalid).reply());
     }
     BudgetAccount account = state.account();
     String key = command.key();
@@ -351,14 +425,13 @@ public final class Budget
       return Effect()
           .reply(
               command.replyTo(),
-              Rejection.reply(Rejection.CONFLICT, "reservation " + key + " was released"));
+              Rejection.conflict("reservation " + key + " was released").reply());
     }
     if (!account.open().containsKey(key)) {
       return Effect()
           .reply(
               command.replyTo(),
-              Rejection.reply(
-                  Rejection.NOT_FOUND, "budget " + scope + " has no reservation " + key));
+              Rejection.notFound("budget " + scope + " has no reservation " + key).reply());
     }
     Settlement outcome = account.commitOutcome(key, command.actual());
     return Effect()
@@ -371,7 +444,7 @@ public final class Budget
   private ReplyEffect<Event, State> release(Active state, Release command) {
     String invalid = invalidKey(command.key());
     if (invalid != null) {
-      return Effect().reply(command.replyTo(), Rejection.reply(Rejection.INVALID, invalid));
+      return Effect().reply(command.replyTo(), Rejection.invalid(invalid).reply());
     }
     BudgetAccount account = state.account();
     String key = command.key();
@@ -388,7 +461,7 @@ public final class Budget
       return Effect()
           .reply(
               command.replyTo(),
-              Rejection.reply(Rejection.CONFLICT, "reservation " + key + " was committed"));
+              Rejection.conflict("reservation " + key + " was committed").reply());
     }
     Settlement outcome = account.releaseOutcome(key);
     return Effect()
@@ -424,7 +497,7 @@ public final class Budget
   }
 
   private <T> StatusReply<T> unknown() {
-    return Rejection.reply(Rejection.NOT_FOUND, "no budget is set for scope " + scope);
+    return Rejection.notFound("no budget is set for scope " + scope).reply();
   }
 
   @Override
@@ -435,7 +508,7 @@ public final class Budget
         .onEvent(
             LimitSet.class,
             (s, e) ->
-                new Active(scope, BudgetAccount.withLimit(e.limit()), 0, List.of())
+                new Active(scope, BudgetAccount.withLimit(e.limit()), 0, List.of(), e.workspace())
                     .with(
                         BudgetAccount.withLimit(e.limit()),
                         LedgerEntry.Kind.LIMIT_SET,
@@ -455,15 +528,17 @@ public final class Budget
   }
 
   private State onLimitSet(Active state, LimitSet event) {
-    return state.with(
-        state.account().setLimit(event.limit()),
-        LedgerEntry.Kind.LIMIT_SET,
-        "",
-        "",
-        event.limit(),
-        Amount.ZERO,
-        event.at(),
-        settings.ledgerInState());
+    return state
+        .ownedBy(event.workspace())
+        .with(
+            state.account().setLimit(event.limit()),
+            LedgerEntry.Kind.LIMIT_SET,
+            "",
+            "",
+            event.limit(),
+            Amount.ZERO,
+            event.at(),
+            settings.ledgerInState());
   }
 
   private State onReserved(Active state, AmountReserved event) {

@@ -1,6 +1,7 @@
 package dev.muster.runtime.budget;
 
 import dev.muster.config.CborSerializable;
+import dev.muster.config.money.Amount;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -132,7 +133,7 @@ public record BudgetAccount(
         limit,
         reserved.minus(returned),
         committed.plus(outcome.charged()),
-        overage.plus(outcome.overage()),
+        overage.plusSaturated(outcome.overage()),
         nextOpen,
         nextSettled);
   }

@@ -18,8 +18,7 @@ public final class MusterNode {
 
   private MusterNode() {}
 
-  public static ActorSystem<Void> start(NodeSettings node, Config loaded) {
-    RuntimeSettings runtime = RuntimeSettings.from(loaded);
+  public static ActorSystem<Void> start(NodeSettings node, RuntimeSettings runtime, Config loaded) {
     ActorSystem<Void> system =
         ActorSystem.create(
             Behaviors.empty(), NodeConfig.SYSTEM_NAME, NodeConfig.render(node, runtime, loaded));

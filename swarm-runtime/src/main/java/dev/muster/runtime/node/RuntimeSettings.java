@@ -6,7 +6,7 @@ import dev.muster.config.SettingsException;
 import java.time.Duration;
 import java.util.Set;
 
-/** The swarm runtime's settings: failure detection, split brain resolution and dispatch. */
+/** The swarm runtime's cluster settings: failure detection, split brain resolution, sharding. */
 public record RuntimeSettings(
     String splitBrainStrategy,
     Duration stableAfter,
@@ -14,8 +14,7 @@ public record RuntimeSettings(
     Duration acceptableHeartbeatPause,
     Duration shardingRetryInterval,
     int shardingCoordinatorWriteMajorityPlus,
-    Duration passivateIdleAfter,
-    Duration offerTimeout) {
+    Duration passivateIdleAfter) {
 
   private static final Set<String> STRATEGIES =
       Set.of("keep-majority", "keep-oldest", "static-quorum", "keep-referee", "down-all");
@@ -35,8 +34,7 @@ public record RuntimeSettings(
         Settings.positiveDuration(muster, "cluster.failure-detector.acceptable-heartbeat-pause"),
         Settings.positiveDuration(muster, "cluster.sharding-retry-interval"),
         writeMajorityPlus(muster),
-        Settings.positiveDuration(muster, "cluster.passivate-idle-after"),
-        Settings.positiveDuration(muster, "dispatch.offer-timeout"));
+        Settings.positiveDuration(muster, "cluster.passivate-idle-after"));
   }
 
   private static int writeMajorityPlus(Config muster) {

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.muster.config.Caller;
 import dev.muster.config.Rejection;
+import dev.muster.config.money.Amount;
 import dev.muster.runtime.budget.Budget.Active;
 import dev.muster.runtime.budget.Budget.Command;
 import dev.muster.runtime.budget.Budget.Commit;
@@ -56,6 +58,8 @@ class BudgetTest {
                   .withFallback(ConfigFactory.load()))
           .build();
 
+  private static final Caller OPS = Caller.unconfined("ops");
+
   private final AtomicInteger scopes = new AtomicInteger();
 
   private static BudgetSettings settings(String... overrides) {
@@ -83,12 +87,13 @@ class BudgetTest {
 
   static StatusReply<Summary> setLimit(
       EventSourcedBehaviorTestKit<Command, Event, State> kit, Amount limit) {
-    return kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(limit, r)).reply();
+    return kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(limit, OPS, r)).reply();
   }
 
   static ReserveResult reserve(
       EventSourcedBehaviorTestKit<Command, Event, State> kit, String key, Amount amount) {
-    return kit.<StatusReply<ReserveResult>>runCommand(r -> new Reserve(key, amount, "m-" + key, r))
+    return kit.<StatusReply<ReserveResult>>runCommand(
+            r -> new Reserve(key, amount, "m-" + key, "ws", r))
         .reply()
         .getValue();
   }
@@ -103,15 +108,19 @@ class BudgetTest {
     return kit.<StatusReply<ReleaseResult>>runCommand(r -> new Release(key, r)).reply();
   }
 
+  static Rejection.Code code(StatusReply<?> reply) {
+    return ((Rejection.Refusal) reply.getError()).rejection().code();
+  }
+
   static Summary get(EventSourcedBehaviorTestKit<Command, Event, State> kit) {
-    return kit.<StatusReply<Summary>>runCommand(Get::new).reply().getValue();
+    return kit.<StatusReply<Summary>>runCommand(r -> new Get(OPS, r)).reply().getValue();
   }
 
   @Test
   void anUnsetBudgetIsUnknownAndDeniesReservations() {
     var kit = budget();
-    var got = kit.<StatusReply<Summary>>runCommand(Get::new).reply();
-    assertEquals(Rejection.NOT_FOUND, Rejection.parse(got.getError().getMessage()).code());
+    var got = kit.<StatusReply<Summary>>runCommand(r -> new Get(OPS, r)).reply();
+    assertEquals(Rejection.Code.NOT_FOUND, code(got));
     Denied denied = assertInstanceOf(Denied.class, reserve(kit, "k", u(1)));
     assertTrue(denied.reason().contains("no budget"), denied.reason());
     assertTrue(kit.getState() instanceof Budget.Unset);
@@ -154,7 +163,8 @@ class BudgetTest {
     var kit = budget();
     setLimit(kit, u(10));
     reserve(kit, "a", u(4));
-    var again = kit.<StatusReply<ReserveResult>>runCommand(r -> new Reserve("a", u(4), "m-a", r));
+    var again =
+        kit.<StatusReply<ReserveResult>>runCommand(r -> new Reserve("a", u(4), "m-a", "ws", r));
     assertTrue(again.hasNoEvents());
     assertEquals(new Granted("a", u(4), u(6), true), again.reply().getValue());
 
@@ -164,7 +174,7 @@ class BudgetTest {
     assertTrue(commitAgain.reply().getValue().duplicate());
     assertEquals(u(3), commitAgain.reply().getValue().charged());
     var reserveAfterCommit =
-        kit.<StatusReply<ReserveResult>>runCommand(r -> new Reserve("a", u(4), "m-a", r));
+        kit.<StatusReply<ReserveResult>>runCommand(r -> new Reserve("a", u(4), "m-a", "ws", r));
     assertTrue(reserveAfterCommit.hasNoEvents());
     assertTrue(((Granted) reserveAfterCommit.reply().getValue()).duplicate());
 
@@ -174,7 +184,7 @@ class BudgetTest {
     assertTrue(releaseAgain.hasNoEvents());
     assertTrue(releaseAgain.reply().getValue().duplicate());
 
-    var sameLimit = kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(10), r));
+    var sameLimit = kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(10), OPS, r));
     assertTrue(sameLimit.hasNoEvents());
     assertEquals(u(7), get(kit).remaining());
   }
@@ -195,15 +205,11 @@ class BudgetTest {
     setLimit(kit, u(10));
     reserve(kit, "a", u(1));
     commit(kit, "a", u(1));
-    assertEquals(
-        Rejection.CONFLICT, Rejection.parse(release(kit, "a").getError().getMessage()).code());
+    assertEquals(Rejection.Code.CONFLICT, code(release(kit, "a")));
     reserve(kit, "b", u(1));
     release(kit, "b");
-    assertEquals(
-        Rejection.CONFLICT, Rejection.parse(commit(kit, "b", u(1)).getError().getMessage()).code());
-    assertEquals(
-        Rejection.NOT_FOUND,
-        Rejection.parse(commit(kit, "never", u(1)).getError().getMessage()).code());
+    assertEquals(Rejection.Code.CONFLICT, code(commit(kit, "b", u(1))));
+    assertEquals(Rejection.Code.NOT_FOUND, code(commit(kit, "never", u(1))));
   }
 
   @Test
@@ -229,10 +235,10 @@ class BudgetTest {
     var kit = budget();
     setLimit(kit, u(10));
     reserve(kit, "a", u(6));
-    var lower = kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(5), r));
+    var lower = kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(5), OPS, r));
     assertTrue(lower.hasNoEvents());
-    Rejection refusal = Rejection.parse(lower.reply().getError().getMessage());
-    assertEquals(Rejection.CONFLICT, refusal.code());
+    Rejection refusal = ((Rejection.Refusal) lower.reply().getError()).rejection();
+    assertEquals(Rejection.Code.CONFLICT, refusal.code());
     assertTrue(refusal.message().contains("6 reserved"), refusal.message());
     assertEquals(u(6), setLimit(kit, u(6)).getValue().limit());
     assertEquals(u(20), setLimit(kit, u(20)).getValue().limit());
@@ -243,10 +249,12 @@ class BudgetTest {
     var kit = budget();
     setLimit(kit, u(10));
     var zero =
-        kit.<StatusReply<ReserveResult>>runCommand(r -> new Reserve("a", Amount.ZERO, "m", r));
-    assertEquals(Rejection.INVALID, Rejection.parse(zero.reply().getError().getMessage()).code());
-    var blank = kit.<StatusReply<ReserveResult>>runCommand(r -> new Reserve(" ", u(1), "m", r));
-    assertEquals(Rejection.INVALID, Rejection.parse(blank.reply().getError().getMessage()).code());
+        kit.<StatusReply<ReserveResult>>runCommand(
+            r -> new Reserve("a", Amount.ZERO, "m", "ws", r));
+    assertEquals(Rejection.Code.INVALID_REQUEST, code(zero.reply()));
+    var blank =
+        kit.<StatusReply<ReserveResult>>runCommand(r -> new Reserve(" ", u(1), "m", "ws", r));
+    assertEquals(Rejection.Code.INVALID_REQUEST, code(blank.reply()));
     assertTrue(zero.hasNoEvents() && blank.hasNoEvents());
   }
 
@@ -301,14 +309,15 @@ class BudgetTest {
         Amount amount = new Amount(random.nextInt(20_000_000));
         switch (random.nextInt(6)) {
           case 0, 1 ->
-              kit.<StatusReply<ReserveResult>>runCommand(r -> new Reserve(key, amount, "m", r));
+              kit.<StatusReply<ReserveResult>>runCommand(
+                  r -> new Reserve(key, amount, "m", "ws", r));
           case 2 ->
               kit.<StatusReply<CommitResult>>runCommand(
                   r -> new Commit(key, new Amount(random.nextInt(40_000_000)), r));
           case 3 -> kit.<StatusReply<ReleaseResult>>runCommand(r -> new Release(key, r));
           case 4 ->
               kit.<StatusReply<Summary>>runCommand(
-                  r -> new SetLimit(new Amount(random.nextInt(80_000_000)), r));
+                  r -> new SetLimit(new Amount(random.nextInt(80_000_000)), OPS, r));
           default -> keys.add("k" + keys.size());
         }
         Active state = (Active) kit.getState();
@@ -321,6 +330,86 @@ class BudgetTest {
         kit.restart();
         assertEquals(before, kit.getState(), "seed " + seed + ": the same after recovery");
       }
+    }
+  }
+
+  @Test
+  void aBudgetBelongsToTheWorkspaceThatSetItsLimit() {
+    var kit = budget();
+    Caller ws1 = Caller.in("ws-1", "alice");
+    kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(10), ws1, r)).reply().getValue();
+    Caller ws2 = Caller.in("ws-2", "mallory");
+    assertEquals(
+        Rejection.Code.NOT_FOUND,
+        code(kit.<StatusReply<Summary>>runCommand(r -> new Get(ws2, r)).reply()));
+    var raise = kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(1000), ws2, r));
+    assertEquals(Rejection.Code.NOT_FOUND, code(raise.reply()));
+    assertTrue(raise.hasNoEvents());
+    ReserveResult stolen =
+        kit.<StatusReply<ReserveResult>>runCommand(r -> new Reserve("k", u(1), "m", "ws-2", r))
+            .reply()
+            .getValue();
+    assertInstanceOf(Denied.class, stolen);
+    ReserveResult own =
+        kit.<StatusReply<ReserveResult>>runCommand(r -> new Reserve("k", u(1), "m", "ws-1", r))
+            .reply()
+            .getValue();
+    assertInstanceOf(Granted.class, own);
+    assertEquals(java.util.Optional.of("ws-1"), get(kit).workspace());
+  }
+
+  @Test
+  void overagesBeyondWhatALongCanHoldAreReportedAsTheMostItCan() {
+    var kit = budget();
+    for (int i = 0; i < 12; i++) {
+      setLimit(kit, u(i + 1));
+      reserve(kit, "k" + i, u(1));
+      assertTrue(commit(kit, "k" + i, Amount.MAX).getValue().exhausted());
+    }
+    Summary before = get(kit);
+    assertEquals(new Amount(Long.MAX_VALUE), before.overage());
+    kit.restart();
+    assertEquals(before, get(kit));
+  }
+
+  @Test
+  void aFailingCommandIsAnsweredAndTheBudgetGoesOnServingItsNumbers() {
+    var kit =
+        EventSourcedBehaviorTestKit.<Command, Event, State>create(
+            testKit.system(),
+            Budget.create("ws-broken", settings(), new BreakingClock()),
+            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+    setLimit(kit, u(10));
+    BreakingClock.broken = true;
+    var failed =
+        kit.<StatusReply<ReserveResult>>runCommand(r -> new Reserve("k", u(1), "m", "ws", r));
+    assertEquals(Rejection.Code.INTERNAL_ERROR, code(failed.reply()));
+    assertTrue(failed.hasNoEvents());
+    assertEquals(u(10), get(kit).remaining());
+    assertInstanceOf(Granted.class, reserve(kit, "k", u(1)));
+  }
+
+  /** A clock whose next reading throws while {@code broken}; then it heals. */
+  private static final class BreakingClock extends Clock {
+    static volatile boolean broken;
+
+    @Override
+    public Instant instant() {
+      if (broken) {
+        broken = false;
+        throw new IllegalStateException("the test broke the clock");
+      }
+      return CLOCK.instant();
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
     }
   }
 }
