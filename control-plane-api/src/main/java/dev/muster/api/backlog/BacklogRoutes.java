@@ -10,6 +10,8 @@ import dev.muster.api.http.QueryParams;
 import dev.muster.config.Caller;
 import dev.muster.runtime.dispatch.BacklogView;
 import dev.muster.runtime.dispatch.Dispatcher;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -66,8 +68,9 @@ public final class BacklogRoutes extends AllDirectives {
                                           ApiException.invalid(
                                               "query parameter 'workspace' is required"));
                           int limit = params.limit(Optional.ofNullable(query.get("limit")));
-                          Optional<String> after =
-                              Cursor.decode(Optional.ofNullable(query.get("cursor")));
+                          Optional<BacklogView.Place> after =
+                              Cursor.decode(Optional.ofNullable(query.get("cursor")))
+                                  .map(BacklogRoutes::place);
                           return onSuccess(
                               sharding
                                   .entityRefFor(Dispatcher.ENTITY_TYPE_KEY, workspace)
@@ -82,7 +85,7 @@ public final class BacklogRoutes extends AllDirectives {
     List<BacklogView.WaitingMission> missions = view.missions();
     Optional<String> next =
         missions.size() == limit
-            ? Cursor.encode(Optional.of(missions.get(missions.size() - 1).missionId()))
+            ? Optional.of(Cursor.encode(key(missions.get(missions.size() - 1).place())))
             : Optional.empty();
     return new BacklogResponse(
         view.workspace(),
@@ -93,5 +96,22 @@ public final class BacklogRoutes extends AllDirectives {
         missions,
         view.participants(),
         next);
+  }
+
+  /** A place in dispatch order as a cursor's key: {@code priority/submitted_at/mission_id}. */
+  private static String key(BacklogView.Place place) {
+    return place.priority() + "/" + place.submittedAt() + "/" + place.missionId();
+  }
+
+  private static BacklogView.Place place(String key) {
+    String[] parts = key.split("/", 3);
+    try {
+      if (parts.length == 3 && !parts[2].isEmpty()) {
+        return new BacklogView.Place(Integer.parseInt(parts[0]), Instant.parse(parts[1]), parts[2]);
+      }
+    } catch (NumberFormatException | DateTimeParseException e) {
+      // answered below
+    }
+    throw ApiException.invalid("query parameter 'cursor' is not a cursor this API gave out");
   }
 }

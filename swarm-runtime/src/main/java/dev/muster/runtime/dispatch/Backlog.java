@@ -14,9 +14,11 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -78,6 +80,12 @@ final class Backlog {
       Comparator.<Entry>comparingInt(e -> -e.status.priority())
           .thenComparing(e -> e.status.submittedAt())
           .thenComparing(e -> e.status.missionId());
+
+  /** The same order over places (a page of the view starts after one). */
+  private static final Comparator<BacklogView.Place> PLACE =
+      Comparator.<BacklogView.Place>comparingInt(p -> -p.priority())
+          .thenComparing(BacklogView.Place::submittedAt)
+          .thenComparing(BacklogView.Place::missionId);
 
   private static final Comparator<Entry> BY_NOT_BEFORE =
       Comparator.<Entry, Instant>comparing(e -> e.status.notBefore().orElse(Instant.MIN))
@@ -142,6 +150,7 @@ final class Backlog {
       return false;
     }
     forget(status.missionId());
+    idle.remove(status.missionId());
     if (status instanceof WorkStatus.Waiting w) {
       versions.put(w.missionId(), w.version());
       Entry entry = new Entry(w, firstCheck(w));
@@ -156,6 +165,7 @@ final class Backlog {
       versions.put(h.missionId(), h.version());
       hold(h.missionId(), new Hold(h.participantId(), h.attempt(), h.version(), Optional.empty()));
     } else {
+      versions.remove(status.missionId());
       idle.put(status.missionId(), status.version());
       if (idle.size() > REMEMBERED_IDLE) {
         idle.remove(idle.keySet().iterator().next());
@@ -199,9 +209,7 @@ final class Backlog {
       enqueue(notYet.pollFirst());
     }
     List<Proposal> proposals = new ArrayList<>();
-    for (String participantId : List.copyOf(dirtyParticipants)) {
-      fill(participantId, roster, proposals);
-    }
+    fill(roster, proposals);
     for (Entry entry : List.copyOf(dirtyEntries)) {
       if (waiting.get(entry.status.missionId()) == entry && !notYet.contains(entry)) {
         Optional<String> chosen = choose(entry, roster);
@@ -231,9 +239,12 @@ final class Backlog {
       Optional<Instant> queueDeadline = w.maxQueueTime().map(w.waitingSince()::plus);
       String why;
       if (!capable.computeIfAbsent(w.requirements(), r -> anyCapable(r, roster))) {
+        boolean scheduleToStartPassed = !w.waitingSince().plus(w.scheduleToStart()).isAfter(now);
         why =
             "no capable participant took the mission within "
-                + seconds(w.scheduleToStart())
+                + (scheduleToStartPassed
+                    ? seconds(w.scheduleToStart())
+                    : "its max_queue_time of " + seconds(w.maxQueueTime().orElseThrow()))
                 + ": none with "
                 + w.requirements()
                 + " is active in workspace "
@@ -318,7 +329,7 @@ final class Backlog {
   }
 
   /** What the backlog holds, for people: its queues and the load of its participants. */
-  BacklogView view(Roster roster, int limit, Optional<String> afterMissionId) {
+  BacklogView view(Roster roster, int limit, Optional<BacklogView.Place> after) {
     List<BacklogView.Queue> lanes = new ArrayList<>();
     queues.forEach(
         (requirements, queue) -> {
@@ -332,7 +343,7 @@ final class Backlog {
           }
         });
     lanes.sort(Comparator.comparing(BacklogView.Queue::oldestWaitingSince));
-    List<BacklogView.WaitingMission> page = waitingInOrder(limit, afterMissionId);
+    List<BacklogView.WaitingMission> page = waitingInOrder(limit, after);
     List<BacklogView.Load> loads = new ArrayList<>();
     heldBy.forEach(
         (participantId, missions) ->
@@ -407,30 +418,62 @@ final class Backlog {
     return new Proposal(w.missionId(), w.attempt(), participantId, w.version());
   }
 
-  /** Gives {@code participantId} the best waiting missions it can take while it has room. */
-  private void fill(String participantId, Roster roster, List<Proposal> proposals) {
-    refreshRoom(participantId, roster);
-    Optional<IndexedParticipant> found = roster.lookup(participantId);
-    if (!withRoom.contains(participantId) || !roster.live(found.orElseThrow())) {
-      return;
+  /**
+   * The participants that changed take the best waiting missions they can, one mission at a time:
+   * the least loaded first, in turn among equals ({@link FairSelection#inTurn}), so that work
+   * spreads over several freed participants as it would one by one. When the best mission avoids
+   * the participant (a retry after it failed there) and another participant with room can take it,
+   * it goes to that one instead.
+   */
+  private void fill(Roster roster, List<Proposal> proposals) {
+    NavigableMap<String, String> changed = new TreeMap<>();
+    dirtyParticipants.forEach(id -> changed.put(id, id));
+    Map<String, Integer> turn = new HashMap<>();
+    FairSelection.inTurn(changed, lastChosen).forEach(id -> turn.put(id, turn.size()));
+    NavigableSet<String> next =
+        new TreeSet<>(Comparator.<String>comparingInt(this::load).thenComparingInt(turn::get));
+    for (String id : turn.keySet()) {
+      refreshRoom(id, roster);
+      if (withRoom.contains(id) && roster.lookup(id).filter(roster::live).isPresent()) {
+        next.add(id);
+      }
     }
-    IndexedParticipant p = found.get();
-    while (load(participantId) < p.maxConcurrentAttempts()) {
-      Entry best = null;
-      for (Map.Entry<Requirements, NavigableSet<Entry>> queue : queues.entrySet()) {
-        if (queue.getKey().coveredBy(p)) {
-          Entry head = queue.getValue().first();
-          if (best == null || ORDER.compare(head, best) < 0) {
-            best = head;
-          }
+    while (!next.isEmpty()) {
+      String id = next.pollFirst();
+      Optional<Entry> best = bestFor(roster.lookup(id).orElseThrow());
+      if (best.isEmpty()) {
+        continue;
+      }
+      WorkStatus.Waiting w = best.get().status;
+      String to =
+          w.avoid().contains(id)
+              ? chooseAmong(w.requirements(), roster, other -> !w.avoid().contains(other))
+                  .orElse(id)
+              : id;
+      boolean queued = turn.containsKey(to) && next.remove(to);
+      proposals.add(propose(best.get(), to, roster.now()));
+      refreshRoom(to, roster);
+      if (queued && withRoom.contains(to)) {
+        next.add(to);
+      }
+      if (!to.equals(id) || withRoom.contains(id)) {
+        next.add(id);
+      }
+    }
+  }
+
+  /** The best head among the queues {@code p} can serve. */
+  private Optional<Entry> bestFor(IndexedParticipant p) {
+    Entry best = null;
+    for (Map.Entry<Requirements, NavigableSet<Entry>> queue : queues.entrySet()) {
+      if (queue.getKey().coveredBy(p)) {
+        Entry head = queue.getValue().first();
+        if (best == null || ORDER.compare(head, best) < 0) {
+          best = head;
         }
       }
-      if (best == null) {
-        break;
-      }
-      proposals.add(propose(best, participantId, roster.now()));
     }
-    refreshRoom(participantId, roster);
+    return Optional.ofNullable(best);
   }
 
   /** A participant with room for the mission: not one it avoids, if it can be helped. */
@@ -521,17 +564,20 @@ final class Backlog {
     return queueDeadline.filter(start::isAfter).orElse(start);
   }
 
-  private List<BacklogView.WaitingMission> waitingInOrder(int limit, Optional<String> after) {
+  private List<BacklogView.WaitingMission> waitingInOrder(
+      int limit, Optional<BacklogView.Place> after) {
     NavigableSet<Entry> all = new TreeSet<>(ORDER);
     all.addAll(waiting.values());
     Map<Requirements, Integer> positions = new HashMap<>();
     List<BacklogView.WaitingMission> page = new ArrayList<>();
-    boolean started = after.isEmpty();
     for (Entry entry : all) {
       WorkStatus.Waiting w = entry.status;
-      int position = positions.merge(w.requirements(), 1, Integer::sum);
-      if (!started) {
-        started = w.missionId().equals(after.get());
+      // A mission in backoff is not in its queue yet: it would join behind the due ones ahead.
+      int position =
+          notYet.contains(entry)
+              ? positions.getOrDefault(w.requirements(), 0) + 1
+              : positions.merge(w.requirements(), 1, Integer::sum);
+      if (after.filter(place -> PLACE.compare(place(entry), place) <= 0).isPresent()) {
         continue;
       }
       if (page.size() == limit) {
@@ -549,6 +595,11 @@ final class Backlog {
               position));
     }
     return page;
+  }
+
+  private static BacklogView.Place place(Entry entry) {
+    return new BacklogView.Place(
+        entry.status.priority(), entry.status.submittedAt(), entry.status.missionId());
   }
 
   private static Optional<Instant> earliest(Optional<Instant> a, Optional<Instant> b) {

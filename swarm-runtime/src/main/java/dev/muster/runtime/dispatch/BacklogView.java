@@ -41,6 +41,18 @@ public record BacklogView(
       Instant waitingSince,
       Optional<Instant> notBefore,
       int position)
+      implements CborSerializable {
+    public Place place() {
+      return new Place(priority, submittedAt, missionId);
+    }
+  }
+
+  /**
+   * A place in dispatch order (priority, higher first; then submission; then mission id): a page of
+   * waiting missions starts after one, so a mission dispatched between two pages does not end the
+   * paging.
+   */
+  public record Place(int priority, Instant submittedAt, String missionId)
       implements CborSerializable {}
 
   /** How many attempts a participant holds, of how many it may. */

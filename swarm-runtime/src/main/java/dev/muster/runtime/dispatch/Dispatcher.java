@@ -49,9 +49,9 @@ public final class Dispatcher {
   /** A mission's status: sent by the mission after every change (fire and forget). */
   public record Update(WorkStatus status) implements Command {}
 
-  /** The backlog as people read it: a page of waiting missions after {@code afterMissionId}. */
+  /** The backlog as people read it: a page of waiting missions after a place in its order. */
   public record GetBacklog(
-      int limit, Optional<String> afterMissionId, ActorRef<StatusReply<BacklogView>> replyTo)
+      int limit, Optional<BacklogView.Place> after, ActorRef<StatusReply<BacklogView>> replyTo)
       implements Command, Replying<BacklogView> {}
 
   /** Starts the dispatcher if it is not running (the keeper sends it after a node is lost). */
@@ -233,9 +233,7 @@ public final class Dispatcher {
 
   private Behavior<Command> getBacklog(GetBacklog get) {
     get.replyTo()
-        .tell(
-            StatusReply.success(
-                backlog.view(roster(), Math.max(1, get.limit()), get.afterMissionId())));
+        .tell(StatusReply.success(backlog.view(roster(), Math.max(1, get.limit()), get.after())));
     return Behaviors.same();
   }
 
