@@ -18,8 +18,11 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -33,12 +36,13 @@ import java.util.Map;
  */
 public final class JournalFixture {
   /** The tables of pekko-persistence-jdbc that hold events, tags and snapshots, in load order. */
-  private static final Map<String, String> TABLES =
-      new java.util.LinkedHashMap<>(
-          Map.of(
-              "event_journal", "\"ordering\"",
-              "event_tag", "\"event_id\", \"tag\"",
-              "snapshot", "\"persistence_id\", \"sequence_number\""));
+  private static final Map<String, String> TABLES = new LinkedHashMap<>();
+
+  static {
+    TABLES.put("event_journal", "\"ordering\"");
+    TABLES.put("event_tag", "\"event_id\", \"tag\"");
+    TABLES.put("snapshot", "\"persistence_id\", \"sequence_number\"");
+  }
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -65,7 +69,7 @@ public final class JournalFixture {
         while (result.next()) {
           ObjectNode row = rows.addObject();
           for (int i = 1; i <= meta.getColumnCount(); i++) {
-            String column = meta.getColumnLabel(i).toLowerCase(java.util.Locale.ROOT);
+            String column = meta.getColumnLabel(i).toLowerCase(Locale.ROOT);
             Object value = result.getObject(i);
             if (value == null) {
               row.putNull(column);
@@ -89,8 +93,9 @@ public final class JournalFixture {
   public static void load(Connection connection, Path file) throws SQLException, IOException {
     JsonNode root = JSON.readTree(file.toFile());
     for (String table : TABLES.keySet()) {
+      Map<String, Integer> types = columnTypes(connection, table);
       for (JsonNode row : root.path(table)) {
-        insert(connection, table, row);
+        insert(connection, table, types, row);
       }
     }
     long last =
@@ -109,7 +114,22 @@ public final class JournalFixture {
     }
   }
 
-  private static void insert(Connection connection, String table, JsonNode row)
+  /** The SQL type of every column of {@code table}, by lower-case name: what a null is sent as. */
+  private static Map<String, Integer> columnTypes(Connection connection, String table)
+      throws SQLException {
+    Map<String, Integer> types = new HashMap<>();
+    try (Statement statement = connection.createStatement();
+        ResultSet result = statement.executeQuery("SELECT * FROM \"" + table + "\" WHERE 1 = 0")) {
+      ResultSetMetaData meta = result.getMetaData();
+      for (int i = 1; i <= meta.getColumnCount(); i++) {
+        types.put(meta.getColumnLabel(i).toLowerCase(Locale.ROOT), meta.getColumnType(i));
+      }
+    }
+    return types;
+  }
+
+  private static void insert(
+      Connection connection, String table, Map<String, Integer> types, JsonNode row)
       throws SQLException {
     List<String> columns = new ArrayList<>();
     row.fieldNames().forEachRemaining(columns::add);
@@ -127,7 +147,7 @@ public final class JournalFixture {
         String column = names.next();
         JsonNode value = row.get(column);
         if (value.isNull()) {
-          insert.setNull(i, column.endsWith("payload") ? Types.BINARY : Types.VARCHAR);
+          insert.setNull(i, types.getOrDefault(column, Types.OTHER));
         } else if (column.endsWith("payload")) {
           insert.setBytes(i, Base64.getDecoder().decode(value.asText()));
         } else if (value.isBoolean()) {
