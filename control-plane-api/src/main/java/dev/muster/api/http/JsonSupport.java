@@ -2,6 +2,7 @@ package dev.muster.api.http;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -78,6 +79,7 @@ public final class JsonSupport {
       throw ApiException.invalid("the request needs a JSON body");
     }
     try (JsonParser parser = mapper().createParser(bytes.toArrayUnsafe())) {
+      requireUnicode(bytes);
       T value = mapper().readerFor(type).readValue(parser);
       if (value == null) {
         throw ApiException.invalid("the request body must be a JSON object, not null");
@@ -95,6 +97,42 @@ public final class JsonSupport {
         throw new IllegalStateException("Cannot read a " + type.getName() + " from JSON", e);
       }
       throw refusal;
+    }
+  }
+
+  /**
+   * Refuses a body whose first JSON value holds a string or a field name that is not Unicode text:
+   * a {@code \\uD800} escape without its pair decodes to a lone UTF-16 surrogate, which no encoder
+   * of the journal (CBOR, JSON) will write, so accepting it would fail the entity that stores it.
+   */
+  private static void requireUnicode(ByteString bytes) throws IOException {
+    try (JsonParser scan = mapper().createParser(bytes.toArrayUnsafe())) {
+      int depth = 0;
+      JsonToken token;
+      while ((token = scan.nextToken()) != null) {
+        if (token == JsonToken.VALUE_STRING || token == JsonToken.FIELD_NAME) {
+          String text = scan.getText();
+          for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean paired =
+                Character.isHighSurrogate(c)
+                    ? i + 1 < text.length() && Character.isLowSurrogate(text.charAt(++i))
+                    : !Character.isLowSurrogate(c);
+            if (!paired) {
+              String at = scan.getParsingContext().pathAsPointer().toString();
+              throw ApiException.invalid(
+                  (at.isEmpty() ? "the request body" : "'" + at + "'")
+                      + " holds an unpaired UTF-16 surrogate (\\u"
+                      + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT)
+                      + "), which is not Unicode text");
+            }
+          }
+        }
+        depth += token.isStructStart() ? 1 : token.isStructEnd() ? -1 : 0;
+        if (depth == 0) {
+          return;
+        }
+      }
     }
   }
 

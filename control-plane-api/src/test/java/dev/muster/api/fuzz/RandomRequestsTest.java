@@ -215,6 +215,7 @@ class RandomRequestsTest {
     }
     oddButValidNamesAreKept();
     controlCharactersInNamesAreRefused();
+    stringsThatAreNotUnicodeAreRefused();
     bodiesBeyondTheRulesAreRefused();
   }
 
@@ -279,6 +280,24 @@ class RandomRequestsTest {
     for (String refused : List.of("", " ", "\u0000", "a\u0000b", "z".repeat(2001))) {
       Obj mission = plainMission(RequestGenerator.WS_A, "x").replace("title", refused);
       send(Route.SUBMIT, "/api/v1/missions", mission, 400);
+    }
+  }
+
+  /**
+   * A string that is not Unicode text (an unpaired surrogate) is a 400 wherever it is: a name, a
+   * title, a field of free-form input, a field name. (It used to stop the entity that tried to
+   * write it, and the request timed out with a 503.)
+   */
+  private void stringsThatAreNotUnicodeAreRefused() {
+    for (String bad : RequestGenerator.NOT_UNICODE) {
+      String ws = requests.pick(RequestGenerator.WORKSPACES);
+      send(Route.SUBMIT, "/api/v1/missions", plainMission(ws, "x").replace("title", bad), 400);
+      send(Route.SUBMIT, "/api/v1/missions", plainMission(ws, bad), 400);
+      send(Route.REGISTER, "/api/v1/participants", requests.registration(ws, bad), 400);
+      Obj input = plainMission(ws, "nobody").with("input", obj().with("text", bad));
+      send(Route.SUBMIT, "/api/v1/missions", input, 400);
+      Obj key = plainMission(ws, "nobody").with("input", obj().with(bad, "value"));
+      send(Route.SUBMIT, "/api/v1/missions", key, 400);
     }
   }
 

@@ -239,6 +239,9 @@ class ApiErrorsHttpTest {
         "{\"name\":\"a\",\"count\":-1}                    | invalid_request | count must not be negative",
         "{\"name\":\" \",\"count\":1}                     | invalid_request | name must not be blank",
         "[1,2]                                            | invalid_request | must be an object",
+        "{\"name\":\"a\\ud800\",\"count\":1}             | invalid_request | '/name' holds an unpaired UTF-16 surrogate",
+        "{\"name\":\"a\",\"count\":1,\"details\":{\"k\":[\"\\udc00\"]}} | invalid_request | '/details/k/0' holds an unpaired",
+        "{\"name\":\"a\",\"count\":1,\"details\":{\"\\ude00\\ud83d\":1}} | malformed_json  | low surrogate in field name",
       })
   void aBadBodyIs400NamingTheField(String body, String code, String mentioned) {
     TestHttp.Reply reply = http.postJson("/widgets", body);
@@ -246,6 +249,21 @@ class ApiErrorsHttpTest {
     assertTrue(reply.errorMessage().contains(mentioned), reply.errorMessage());
     assertFalse(
         reply.errorMessage().contains("dev.muster"), "no class names: " + reply.errorMessage());
+  }
+
+  @Test
+  void aSurrogateEncodedAsUtf8BytesIsNotJson() {
+    byte[] prefix = "{\"name\":\"a".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] suffix = "\",\"count\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] body = new byte[prefix.length + 3 + suffix.length];
+    System.arraycopy(prefix, 0, body, 0, prefix.length);
+    // U+D800 in the three bytes UTF-8 would use for it (which UTF-8 forbids: CESU-8)
+    body[prefix.length] = (byte) 0xED;
+    body[prefix.length + 1] = (byte) 0xA0;
+    body[prefix.length + 2] = (byte) 0x80;
+    System.arraycopy(suffix, 0, body, prefix.length + 3, suffix.length);
+    TestHttp.Reply reply = http.postJsonBytes("/widgets", body);
+    assertError(reply, 400, "malformed_json");
   }
 
   @Test

@@ -77,6 +77,13 @@ final class TestHttp {
             .POST(BodyPublishers.ofString(body)));
   }
 
+  Reply postJsonBytes(String path, byte[] body) {
+    return send(
+        HttpRequest.newBuilder(base.resolve(path))
+            .header("Content-Type", "application/json")
+            .POST(BodyPublishers.ofByteArray(body)));
+  }
+
   Reply method(String method, String path) {
     return send(HttpRequest.newBuilder(base.resolve(path)).method(method, BodyPublishers.noBody()));
   }
