@@ -28,6 +28,7 @@ import dev.muster.api.missions.MissionApi.SubmitRequest;
 import dev.muster.api.missions.MissionApi.Usage;
 import dev.muster.api.missions.MissionApi.WorkerAnswer;
 import dev.muster.config.Caller;
+import dev.muster.config.Rejection;
 import dev.muster.config.ids.IdGenerator;
 import dev.muster.coordinator.directory.MissionDirectory;
 import dev.muster.coordinator.directory.MissionHistory;
@@ -37,7 +38,11 @@ import dev.muster.coordinator.model.Escalation;
 import dev.muster.coordinator.model.MissionSpec;
 import dev.muster.coordinator.model.MissionState;
 import dev.muster.coordinator.model.Phase;
+import dev.muster.registry.participant.Participant;
+import dev.muster.registry.participant.View;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -205,18 +210,21 @@ public final class MissionRoutes extends AllDirectives {
                         JsonSupport.withBody(
                             HandoffRequest.class,
                             b ->
-                                workerCommand(
-                                    id,
-                                    n,
-                                    r ->
-                                        new Mission.HandOff(
+                                onSuccess(
+                                    registeredWhereTheMissionIs(id, b.participant(), caller),
+                                    known ->
+                                        workerCommand(
+                                            id,
                                             n,
-                                            b.role(),
-                                            b.capabilities(),
-                                            b.participant(),
-                                            Fields.text("note", b.note(), false),
-                                            caller,
-                                            r))))));
+                                            r ->
+                                                new Mission.HandOff(
+                                                    n,
+                                                    b.role(),
+                                                    b.capabilities(),
+                                                    b.participant(),
+                                                    Fields.text("note", b.note(), false),
+                                                    caller,
+                                                    r)))))));
   }
 
   private Route submit(Caller caller) {
@@ -306,16 +314,20 @@ public final class MissionRoutes extends AllDirectives {
                               if (action == Escalation.Action.REASSIGN && participant.isEmpty()) {
                                 throw ApiException.invalid("reassign needs participant_id");
                               }
-                              return command(
-                                  missionOf(escalationId),
-                                  r ->
-                                      new Mission.ResolveEscalation(
-                                          escalationId,
-                                          action,
-                                          participant,
-                                          Fields.text("note", body.note(), false),
-                                          caller,
-                                          r));
+                              String missionId = missionOf(escalationId);
+                              return onSuccess(
+                                  registeredWhereTheMissionIs(missionId, participant, caller),
+                                  known ->
+                                      command(
+                                          missionId,
+                                          r ->
+                                              new Mission.ResolveEscalation(
+                                                  escalationId,
+                                                  action,
+                                                  participant,
+                                                  Fields.text("note", body.note(), false),
+                                                  caller,
+                                                  r)));
                             }))));
   }
 
@@ -347,6 +359,49 @@ public final class MissionRoutes extends AllDirectives {
     return sharding
         .entityRefFor(Mission.ENTITY_TYPE_KEY, Fields.id("the mission", id))
         .askWithStatus(command::apply, settings.askTimeout());
+  }
+
+  /**
+   * Completes when {@code participantId} (if given: the target of a handoff or a reassignment) is
+   * registered in the mission's workspace; fails with a 400 when it is not, instead of letting the
+   * mission wait for a participant that can never be offered it.
+   */
+  private CompletionStage<Boolean> registeredWhereTheMissionIs(
+      String missionId, Optional<String> participantId, Caller caller) {
+    if (participantId.isEmpty()) {
+      return CompletableFuture.completedFuture(true);
+    }
+    String participant = participantId.get();
+    return ask(missionId, r -> new Mission.Get(caller, r))
+        .thenCompose(
+            mission ->
+                sharding
+                    .entityRefFor(
+                        Participant.ENTITY_TYPE_KEY, Fields.id("the participant", participant))
+                    .<View>askWithStatus(
+                        r ->
+                            new Participant.Get(
+                                Caller.in(mission.spec().workspace(), caller.actor()), r),
+                        settings.askTimeout())
+                    .handle(
+                        (view, failure) -> {
+                          Throwable cause =
+                              failure instanceof CompletionException ? failure.getCause() : failure;
+                          if (cause instanceof Rejection.Refusal refusal
+                              && refusal.rejection().code() == Rejection.Code.NOT_FOUND) {
+                            throw ApiException.invalid(
+                                "participant "
+                                    + participant
+                                    + " is not registered in workspace "
+                                    + mission.spec().workspace());
+                          }
+                          if (failure != null) {
+                            throw failure instanceof CompletionException c
+                                ? c
+                                : new CompletionException(failure);
+                          }
+                          return true;
+                        }));
   }
 
   private Route respond(StatusCode status, CompletionStage<MissionState> reply) {

@@ -1,6 +1,7 @@
 package dev.muster.api.missions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.muster.api.ApiClient;
 import dev.muster.api.ApiClient.Response;
@@ -10,6 +11,7 @@ import dev.muster.testing.TestDatabase;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -150,6 +152,40 @@ class MissionApiInputTest {
         400,
         api.post("/api/v1/escalations/" + missionId + ".e1/resolve", "{\"action\":\"reassign\"}")
             .status());
+  }
+
+  @Test
+  void aHandoffOrReassignmentToAParticipantOutsideTheMissionsWorkspaceIs400() {
+    String elsewhere =
+        api.post("/api/v1/participants", "{\"workspace\":\"ws-2\",\"capabilities\":[\"x\"]}")
+            .body()
+            .get("id")
+            .asText();
+    for (String participant : List.of(elsewhere, "p-nobody")) {
+      Response reassigned =
+          api.post(
+              "/api/v1/escalations/" + missionId + ".e1/resolve",
+              "{\"action\":\"reassign\",\"participant_id\":\"" + participant + "\"}");
+      assertEquals(400, reassigned.status(), reassigned.toString());
+      assertTrue(
+          reassigned.body().get("error").get("message").asText().contains("not registered in"),
+          reassigned.toString());
+      Response handedOff =
+          api.post(
+              "/api/v1/missions/" + missionId + "/attempts/1/handoff",
+              "{\"target_participant_id\":\"" + participant + "\"}");
+      assertEquals(400, handedOff.status(), handedOff.toString());
+    }
+    String here =
+        api.post("/api/v1/participants", "{\"workspace\":\"ws-1\",\"capabilities\":[\"y\"]}")
+            .body()
+            .get("id")
+            .asText();
+    Response handedOff =
+        api.post(
+            "/api/v1/missions/" + missionId + "/attempts/1/handoff",
+            "{\"target_participant_id\":\"" + here + "\"}");
+    assertEquals(404, handedOff.status(), "a known participant: the mission answers; " + handedOff);
   }
 
   @Test
