@@ -75,16 +75,18 @@ public final class BacklogRoutes extends AllDirectives {
                               sharding
                                   .entityRefFor(Dispatcher.ENTITY_TYPE_KEY, workspace)
                                   .<BacklogView>askWithStatus(
-                                      r -> new Dispatcher.GetBacklog(limit, after, r),
+                                      r -> new Dispatcher.GetBacklog(limit + 1, after, r),
                                       settings.askTimeout()),
                               view -> JsonSupport.completeOk(response(view, limit)));
                         })));
   }
 
+  /** The page of {@code limit}; the view holds one more when there is a next page. */
   private static BacklogResponse response(BacklogView view, int limit) {
-    List<BacklogView.WaitingMission> missions = view.missions();
+    List<BacklogView.WaitingMission> missions =
+        view.missions().subList(0, Math.min(limit, view.missions().size()));
     Optional<String> next =
-        missions.size() == limit
+        view.missions().size() > limit
             ? Optional.of(Cursor.encode(key(missions.get(missions.size() - 1).place())))
             : Optional.empty();
     return new BacklogResponse(

@@ -438,6 +438,9 @@ class ListsPageToTheEndTest {
       Response page = page(list, limit, next);
       JsonNode items = page.body().path(list.items());
       assertTrue(items.size() <= limit, list + ": a page of " + limit + " holds " + items.size());
+      assertTrue(
+          next.isEmpty() || items.size() > 0,
+          list + ": a next_cursor led to an empty page after " + ids);
       items.forEach(item -> ids.add(item.path(list.id()).asText()));
       JsonNode nextCursor = page.body().path("next_cursor");
       next = nextCursor.isTextual() ? Optional.of(nextCursor.asText()) : Optional.empty();
