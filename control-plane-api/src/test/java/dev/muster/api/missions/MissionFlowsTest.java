@@ -50,7 +50,6 @@ class MissionFlowsTest {
             database,
             Map.of(
                 "muster.db.query-refresh-interval", "50ms",
-                "muster.coordinator.dispatch-retry-interval", "50ms",
                 "muster.coordinator.offer-retry-interval", "200ms"));
     node = MusterApplication.start(config);
     api = new ApiClient(node.httpAddress());

@@ -2,6 +2,7 @@ package dev.muster.registry.index;
 
 import java.util.List;
 import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -33,12 +34,17 @@ public final class FairSelection {
    * to the start (from the start when nothing was chosen yet).
    */
   public static <T> Stream<T> inTurn(NavigableMap<String, T> byId, Optional<String> lastChosen) {
+    return inTurn(byId.navigableKeySet(), lastChosen).map(byId::get);
+  }
+
+  /** Turn order over ids alone. */
+  public static Stream<String> inTurn(NavigableSet<String> ids, Optional<String> lastChosen) {
     if (lastChosen.isEmpty()) {
-      return byId.values().stream();
+      return ids.stream();
     }
     return Stream.concat(
-        byId.tailMap(lastChosen.get(), false).values().stream(),
-        byId.headMap(lastChosen.get(), true).values().stream());
+        ids.tailSet(lastChosen.get(), false).stream(),
+        ids.headSet(lastChosen.get(), true).stream());
   }
 
   /**

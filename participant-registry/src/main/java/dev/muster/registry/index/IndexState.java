@@ -41,15 +41,6 @@ public record IndexState(
     return byWorkspace.getOrDefault(workspace, Collections.emptyNavigableMap()).values();
   }
 
-  /**
-   * The workspace's participants in id order from the first id after {@code afterId}, wrapping
-   * around to the start: the order of a round-robin that last chose {@code afterId}.
-   */
-  public Stream<IndexedParticipant> inWorkspaceAfter(String workspace, Optional<String> afterId) {
-    return FairSelection.inTurn(
-        byWorkspace.getOrDefault(workspace, Collections.emptyNavigableMap()), afterId);
-  }
-
   /** One page of a listing, and the id to continue after when there is more. */
   public record Page(List<IndexedParticipant> participants, Optional<String> continueAfter) {}
 

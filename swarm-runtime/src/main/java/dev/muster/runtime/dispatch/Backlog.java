@@ -14,14 +14,11 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 /**
  * The backlog of one workspace: the missions that wait for a participant, in queues by their
@@ -426,10 +423,9 @@ final class Backlog {
    * it goes to that one instead.
    */
   private void fill(Roster roster, List<Proposal> proposals) {
-    NavigableMap<String, String> changed = new TreeMap<>();
-    dirtyParticipants.forEach(id -> changed.put(id, id));
     Map<String, Integer> turn = new HashMap<>();
-    FairSelection.inTurn(changed, lastChosen).forEach(id -> turn.put(id, turn.size()));
+    FairSelection.inTurn(new TreeSet<>(dirtyParticipants), lastChosen)
+        .forEach(id -> turn.put(id, turn.size()));
     NavigableSet<String> next =
         new TreeSet<>(Comparator.<String>comparingInt(this::load).thenComparingInt(turn::get));
     for (String id : turn.keySet()) {
@@ -489,14 +485,8 @@ final class Backlog {
   private Optional<String> chooseAmong(
       Requirements requirements, Roster roster, Predicate<String> allowed) {
     NavigableSet<String> candidates = candidates(requirements);
-    Stream<String> inTurn =
-        lastChosen.isEmpty()
-            ? candidates.stream()
-            : Stream.concat(
-                candidates.tailSet(lastChosen.get(), false).stream(),
-                candidates.headSet(lastChosen.get(), true).stream());
     return FairSelection.chooseInTurn(
-        inTurn
+        FairSelection.inTurn(candidates, lastChosen)
             .filter(allowed)
             .map(roster::lookup)
             .flatMap(Optional::stream)
