@@ -24,9 +24,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The benchmark's command line: {@code e2e}, {@code journal}, {@code scale}, and {@code suite}
- * (every figure of BENCHMARKS.md). Each writes its runs and their medians under the results folder
- * and prints a table. See BENCHMARKS.md.
+ * The benchmark's command line: {@code e2e}, {@code journal}, {@code scale}, {@code backlog} and
+ * {@code suite} (every figure of BENCHMARKS.md). Each writes its runs and their medians under the
+ * results folder and prints a table. See BENCHMARKS.md.
  */
 @Command(
     name = "bench",
@@ -36,6 +36,7 @@ import picocli.CommandLine.Option;
       Bench.E2e.class,
       Bench.Journal.class,
       Bench.Scale.class,
+      Bench.Backlog.class,
       Bench.ProfileSummary.class
     },
     description = "Measures a Muster node end to end over HTTP, its journal, and its scale.")
@@ -206,7 +207,7 @@ public final class Bench {
         names = "--skip",
         split = ",",
         description =
-            "Parts to skip: journal, closed, open, scenarios, scale; stock = the runs of the"
+            "Parts to skip: journal, closed, open, scenarios, scale, backlog; stock = the runs of the"
                 + " plugin's own write path paired with the journal and closed-loop runs")
     List<String> skip = new ArrayList<>();
 
@@ -305,6 +306,13 @@ public final class Bench {
             scaleMissions,
             scaleProbeRate,
             Duration.ofSeconds(30));
+      }
+      if (!skip.contains("backlog")) {
+        BacklogBench.Options options = Backlog.defaults(common.nodeJvm);
+        for (Database.Kind db : common.dbs) {
+          backlogHandover(results, common, db, options);
+        }
+        backlogWaiting(results, common, scaleDb, options);
       }
       results.printTable();
       return 0;
@@ -466,6 +474,118 @@ public final class Bench {
       Results results = Results.open(common.results, "scale");
       for (Database.Kind db : common.dbs) {
         scale(results, common, db, levels, missions, probeRate, passivateAfter);
+      }
+      results.printTable();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "backlog",
+      mixinStandardHelpOptions = true,
+      description =
+          "More work than workers: hand-over latency through a deep backlog; CPU and heap of many"
+              + " waiting missions, then their drain.")
+  static final class Backlog implements Callable<Integer> {
+    @Mixin Common common;
+
+    @Option(
+        names = "--backlog",
+        description =
+            "Missions submitted before the hand-over workers start (default: ${DEFAULT-VALUE})",
+        defaultValue = "2000")
+    int backlog;
+
+    @Option(
+        names = "--handover-warmup",
+        description =
+            "Missions completed before the hand-over figures are taken (default: ${DEFAULT-VALUE})",
+        defaultValue = "1000")
+    int handoverWarmup;
+
+    @Option(
+        names = "--handover-workers",
+        description =
+            "Workers of capacity 1 looping poll, ack, complete (default: ${DEFAULT-VALUE})",
+        defaultValue = "4")
+    int handoverWorkers;
+
+    @Option(
+        names = "--waiting",
+        description = "Missions that wait with nobody capable (default: ${DEFAULT-VALUE})",
+        defaultValue = "100000")
+    int waiting;
+
+    @Option(
+        names = "--idle-workers",
+        description = "Polling workers that can take none of them (default: ${DEFAULT-VALUE})",
+        defaultValue = "4")
+    int idleWorkers;
+
+    @Option(
+        names = "--drain-workers",
+        description = "Capable workers that then drain them (default: ${DEFAULT-VALUE})",
+        defaultValue = "8")
+    int drainWorkers;
+
+    @Option(
+        names = "--drain-capacity",
+        description = "max_concurrent_attempts of each draining worker (default: ${DEFAULT-VALUE})",
+        defaultValue = "100")
+    int drainCapacity;
+
+    @Option(
+        names = "--cpu-window",
+        description = "Window of the idle and waiting CPU figures (default: ${DEFAULT-VALUE})",
+        defaultValue = "60s",
+        converter = DurationConverter.class)
+    Duration cpuWindow;
+
+    @Option(names = "--passivate-after", defaultValue = "30s", converter = DurationConverter.class)
+    Duration passivateAfter;
+
+    @Option(
+        names = "--waiting-db",
+        description = "Database of the waiting figures (default: ${DEFAULT-VALUE})",
+        defaultValue = "postgres")
+    Database.Kind waitingDb;
+
+    @Option(names = "--skip", split = ",", description = "Parts to skip: handover, waiting")
+    List<String> skip = new ArrayList<>();
+
+    /** The options of the suite's backlog part: this command's defaults. */
+    static BacklogBench.Options defaults(List<String> nodeJvm) {
+      Backlog b = new Backlog();
+      new CommandLine(b).parseArgs();
+      return b.options(nodeJvm);
+    }
+
+    BacklogBench.Options options(List<String> nodeJvm) {
+      return new BacklogBench.Options(
+          backlog,
+          handoverWarmup,
+          handoverWorkers,
+          waiting,
+          idleWorkers,
+          drainWorkers,
+          drainCapacity,
+          64,
+          cpuWindow,
+          passivateAfter,
+          nodeJvm);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      Results results = Results.open(common.results, "backlog");
+      BacklogBench.Options options = options(common.nodeJvm);
+      if (!skip.contains("handover")) {
+        for (Database.Kind db : common.dbs) {
+          backlogHandover(results, common, db, options);
+        }
+      }
+      if (!skip.contains("waiting")) {
+        backlogWaiting(results, common, waitingDb, options);
       }
       results.printTable();
       return 0;
@@ -708,6 +828,30 @@ public final class Bench {
                   c.nodeJvm));
       System.err.println("scale on " + kind + ": " + r);
       results.record("scale", kind, 0, r);
+    }
+  }
+
+  static void backlogHandover(
+      Results results, Common c, Database.Kind kind, BacklogBench.Options options)
+      throws Exception {
+    for (int run = 0; run < c.runs; run++) {
+      try (Database db = Database.fresh(kind, "backlog", c.keep)) {
+        Map<String, Object> r = BacklogBench.handover(c.nodeJar, db, options);
+        System.err.println("backlog hand-over on " + kind + ", run " + run + ": " + r);
+        results.record("backlog-handover", kind, run, r);
+      }
+    }
+  }
+
+  static void backlogWaiting(
+      Results results, Common c, Database.Kind kind, BacklogBench.Options options)
+      throws Exception {
+    for (int run = 0; run < c.runs; run++) {
+      try (Database db = Database.fresh(kind, "waiting", c.keep)) {
+        Map<String, Object> r = BacklogBench.waiting(c.nodeJar, db, options);
+        System.err.println("backlog waiting on " + kind + ", run " + run + ": " + r);
+        results.record("backlog-waiting", kind, run, r);
+      }
     }
   }
 
