@@ -1,6 +1,7 @@
 package dev.muster.api.budgets;
 
 import dev.muster.api.http.ApiException;
+import dev.muster.api.http.Fields;
 import dev.muster.config.money.Amount;
 import dev.muster.runtime.budget.Budget;
 import java.time.Instant;
@@ -30,12 +31,20 @@ final class BudgetApi {
     return text;
   }
 
-  record SetLimitRequest(Amount limit) {
+  /**
+   * {@code workspace}: whose budget it is (an operator names it; a confined caller's is its own);
+   * without one, a budget of no workspace that only operators see and every workspace may draw on.
+   */
+  record SetLimitRequest(Amount limit, String workspace) {
     Amount amount() {
       if (limit == null) {
         throw ApiException.invalid("missing required field 'limit'");
       }
       return limit;
+    }
+
+    Optional<String> owner() {
+      return Optional.ofNullable(workspace).map(w -> Fields.name("workspace", w));
     }
   }
 

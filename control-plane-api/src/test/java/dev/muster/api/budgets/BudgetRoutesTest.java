@@ -9,6 +9,7 @@ import dev.muster.api.ApiClient;
 import dev.muster.api.ApiClient.Response;
 import dev.muster.api.MusterApplication;
 import dev.muster.api.TestNodes;
+import dev.muster.api.http.Callers;
 import dev.muster.config.money.Amount;
 import dev.muster.runtime.budget.Budget;
 import dev.muster.testing.TestDatabase;
@@ -89,6 +90,43 @@ class BudgetRoutesTest {
     assertEquals("60", ledger.get(1).get("amount").asText());
     assertTrue(ledger.get(1).has("at"));
     assertEquals("limit_set", ledger.get(2).get("kind").asText());
+  }
+
+  private Response as(String workspace, HttpRequest.Builder request) {
+    return api.send(request.header(Callers.WORKSPACE, workspace));
+  }
+
+  private HttpRequest.Builder putRequest(String scope, String json) {
+    return HttpRequest.newBuilder(api.uri("/api/v1/budgets/" + scope))
+        .header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(json));
+  }
+
+  private HttpRequest.Builder getRequest(String scope) {
+    return HttpRequest.newBuilder(api.uri("/api/v1/budgets/" + scope)).GET();
+  }
+
+  @Test
+  void aConfinedCallerSeesAndChangesOnlyItsWorkspacesBudgets() {
+    Response own = as("ws-2", putRequest("team-2", "{\"limit\":5}"));
+    assertEquals(200, own.status(), own.toString());
+    assertEquals("ws-2", own.body().get("workspace").asText());
+    assertEquals(404, as("ws-1", getRequest("team-2")).status());
+    assertEquals(404, as("ws-1", putRequest("team-2", "{\"limit\":500}")).status());
+    assertEquals(
+        403, as("ws-1", putRequest("team-x", "{\"limit\":5,\"workspace\":\"ws-2\"}")).status());
+    assertEquals(200, as("ws-2", getRequest("team-2")).status());
+
+    Response operators = put("ops-pool", "{\"limit\":5}");
+    assertEquals(200, operators.status(), operators.toString());
+    assertTrue(operators.body().path("workspace").isMissingNode(), operators.toString());
+    assertEquals(404, as("ws-1", getRequest("ops-pool")).status(), "an operator's budget");
+    assertEquals(404, as("ws-1", putRequest("ops-pool", "{\"limit\":9}")).status());
+    Response assigned = put("ops-pool", "{\"limit\":5,\"workspace\":\"ws-1\"}");
+    assertEquals("ws-1", assigned.body().get("workspace").asText(), assigned.toString());
+    assertEquals(200, as("ws-1", getRequest("ops-pool")).status());
+    Response moved = put("team-2", "{\"limit\":5,\"workspace\":\"ws-1\"}");
+    assertEquals(409, moved.status(), moved.toString());
   }
 
   @Test

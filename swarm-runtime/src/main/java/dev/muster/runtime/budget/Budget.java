@@ -30,6 +30,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.slf4j.Logger;
 
 /**
  * One budget, sharded by scope ({@code "ws-1"}, {@code "mission:m-1"}, {@code "participant:p-1"}):
@@ -126,11 +127,21 @@ public final class Budget
   public sealed interface Command extends CborSerializable {}
 
   /**
-   * Sets the limit (PUT semantics); refused when below what is committed and reserved, or when the
-   * budget belongs to a workspace the caller cannot see.
+   * Sets the limit (PUT semantics) of a budget of {@code workspace} (empty: a budget of no
+   * workspace, which only unconfined callers see and every workspace's missions may draw on);
+   * refused when below what is committed and reserved, when the budget belongs to a workspace the
+   * caller cannot see, or when it belongs to another workspace than {@code workspace}.
    */
-  public record SetLimit(Amount limit, Caller caller, ActorRef<StatusReply<Summary>> replyTo)
-      implements Command, Replying<Summary> {}
+  public record SetLimit(
+      Amount limit,
+      Optional<String> workspace,
+      Caller caller,
+      ActorRef<StatusReply<Summary>> replyTo)
+      implements Command, Replying<Summary> {
+    public SetLimit {
+      workspace = workspace == null ? Optional.empty() : workspace;
+    }
+  }
 
   /**
    * Reserves {@code amount} under {@code key} for {@code missionId} of {@code workspace}; denied
@@ -196,9 +207,12 @@ public final class Budget
       workspace = workspace == null ? Optional.empty() : workspace;
     }
 
-    /** Whether a caller of {@code callerWorkspace} (empty: unconfined) may see this budget. */
+    /**
+     * Whether {@code caller} may see this budget: a budget of a workspace, callers of that
+     * workspace and unconfined ones; a budget of no workspace, unconfined callers only.
+     */
     boolean visibleTo(Caller caller) {
-      return workspace.map(caller::sees).orElse(true);
+      return workspace.map(caller::sees).orElse(caller.workspace().isEmpty());
     }
 
     Summary summary() {
@@ -233,6 +247,13 @@ public final class Budget
           ? this
           : new Active(scope, account, lastSeq, recentLedger, owner);
     }
+
+    /** Why {@code owner} cannot be this budget's workspace, if it cannot. */
+    Optional<String> refuseOwner(Optional<String> owner) {
+      return workspace.isPresent() && owner.isPresent() && !owner.equals(workspace)
+          ? Optional.of("budget " + scope + " belongs to workspace " + workspace.get())
+          : Optional.empty();
+    }
   }
 
   // Behavior
@@ -241,9 +262,9 @@ public final class Budget
   private final BudgetSettings settings;
   private final Clock clock;
 
-  private final org.slf4j.Logger log;
+  private final Logger log;
 
-  private Budget(String scope, BudgetSettings settings, Clock clock, org.slf4j.Logger log) {
+  private Budget(String scope, BudgetSettings settings, Clock clock, Logger log) {
     super(PersistenceId.of(ENTITY_TYPE_KEY.name(), scope), settings.persistFailure());
     this.scope = scope;
     this.settings = settings;
@@ -307,11 +328,20 @@ public final class Budget
     if (command.limit() == null) {
       return Effect().reply(command.replyTo(), Rejection.invalid("limit is required").reply());
     }
+    Optional<String> owner = requestedOwner(command);
+    if (!owner.map(command.caller()::sees).orElse(true)) {
+      return Effect().reply(command.replyTo(), unknown());
+    }
     return Effect()
-        .persist(new LimitSet(command.limit(), clock.instant(), command.caller().workspace()))
+        .persist(new LimitSet(command.limit(), clock.instant(), owner))
         .thenReply(command.replyTo(), s -> StatusReply.success(((Active) s).summary()));
   }
 
+  /**
+   * A new limit; a budget of no workspace (set so by an operator, or by a release before budgets
+   * had one) is given the workspace an operator names. Only unconfined callers see such a budget,
+   * so a confined caller can never take one over.
+   */
   private ReplyEffect<Event, State> setLimit(Active state, SetLimit command) {
     if (!state.visibleTo(command.caller())) {
       return Effect().reply(command.replyTo(), unknown());
@@ -319,17 +349,23 @@ public final class Budget
     if (command.limit() == null) {
       return Effect().reply(command.replyTo(), Rejection.invalid("limit is required").reply());
     }
-    boolean claims = state.workspace().isEmpty() && command.caller().workspace().isPresent();
-    if (command.limit().equals(state.account().limit()) && !claims) {
-      return Effect().reply(command.replyTo(), StatusReply.success(state.summary()));
-    }
-    var refusal = state.account().refuseLimit(command.limit());
+    Optional<String> owner = requestedOwner(command);
+    var refusal = state.refuseOwner(owner).or(() -> state.account().refuseLimit(command.limit()));
     if (refusal.isPresent()) {
       return Effect().reply(command.replyTo(), Rejection.conflict(refusal.get()).reply());
     }
+    boolean claims = state.workspace().isEmpty() && owner.isPresent();
+    if (command.limit().equals(state.account().limit()) && !claims) {
+      return Effect().reply(command.replyTo(), StatusReply.success(state.summary()));
+    }
     return Effect()
-        .persist(new LimitSet(command.limit(), clock.instant(), command.caller().workspace()))
+        .persist(new LimitSet(command.limit(), clock.instant(), owner))
         .thenReply(command.replyTo(), s -> StatusReply.success(((Active) s).summary()));
+  }
+
+  /** The workspace a limit is set for: the one named, else a confined caller's own. */
+  private static Optional<String> requestedOwner(SetLimit command) {
+    return command.workspace().or(() -> command.caller().workspace());
   }
 
   private ReplyEffect<Event, State> reserveUnset(Unset state, Reserve command) {
@@ -350,20 +386,6 @@ public final class Budget
     }
     BudgetAccount account = state.account();
     String key = command.key();
-    if (state.workspace().filter(w -> !w.equals(command.workspace())).isPresent()) {
-      return Effect()
-          .reply(
-              command.replyTo(),
-              StatusReply.success(
-                  new Denied(
-                      key,
-                      "budget "
-                          + scope
-                          + " belongs to another workspace than "
-                          + command.workspace()
-                          + "'s",
-                      Amount.ZERO)));
-    }
     var open = account.open().get(key);
     if (open != null) {
       return Effect()
@@ -379,6 +401,20 @@ public final class Budget
                   key, "key " + key + " was released before it was reserved", account.remaining())
               : new Granted(key, settled.reserved(), account.remaining(), true);
       return Effect().reply(command.replyTo(), StatusReply.success(again));
+    }
+    if (state.workspace().filter(w -> !w.equals(command.workspace())).isPresent()) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              StatusReply.success(
+                  new Denied(
+                      key,
+                      "budget "
+                          + scope
+                          + " belongs to another workspace than "
+                          + command.workspace()
+                          + "'s",
+                      Amount.ZERO)));
     }
     if (!account.fits(command.amount())) {
       String reason =

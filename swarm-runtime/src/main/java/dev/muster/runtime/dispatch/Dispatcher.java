@@ -6,6 +6,7 @@ import dev.muster.registry.index.CapabilityIndex;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -264,7 +265,7 @@ public final class Dispatcher {
   private Behavior<Command> reconcile() {
     Instant now = clock.instant();
     int repaired = 0;
-    Set<String> reported = new java.util.HashSet<>();
+    Set<String> reported = new HashSet<>();
     for (WorkStatus status : openWork.of(workspace)) {
       reported.add(status.missionId());
       if (backlog.apply(status, now, false)) {

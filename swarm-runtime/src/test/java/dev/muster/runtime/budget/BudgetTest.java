@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -87,7 +88,8 @@ class BudgetTest {
 
   static StatusReply<Summary> setLimit(
       EventSourcedBehaviorTestKit<Command, Event, State> kit, Amount limit) {
-    return kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(limit, OPS, r)).reply();
+    return kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(limit, Optional.empty(), OPS, r))
+        .reply();
   }
 
   static ReserveResult reserve(
@@ -184,7 +186,8 @@ class BudgetTest {
     assertTrue(releaseAgain.hasNoEvents());
     assertTrue(releaseAgain.reply().getValue().duplicate());
 
-    var sameLimit = kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(10), OPS, r));
+    var sameLimit =
+        kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(10), Optional.empty(), OPS, r));
     assertTrue(sameLimit.hasNoEvents());
     assertEquals(u(7), get(kit).remaining());
   }
@@ -235,7 +238,8 @@ class BudgetTest {
     var kit = budget();
     setLimit(kit, u(10));
     reserve(kit, "a", u(6));
-    var lower = kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(5), OPS, r));
+    var lower =
+        kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(5), Optional.empty(), OPS, r));
     assertTrue(lower.hasNoEvents());
     Rejection refusal = ((Rejection.Refusal) lower.reply().getError()).rejection();
     assertEquals(Rejection.Code.CONFLICT, refusal.code());
@@ -317,7 +321,9 @@ class BudgetTest {
           case 3 -> kit.<StatusReply<ReleaseResult>>runCommand(r -> new Release(key, r));
           case 4 ->
               kit.<StatusReply<Summary>>runCommand(
-                  r -> new SetLimit(new Amount(random.nextInt(80_000_000)), OPS, r));
+                  r ->
+                      new SetLimit(
+                          new Amount(random.nextInt(80_000_000)), Optional.empty(), OPS, r));
           default -> keys.add("k" + keys.size());
         }
         Active state = (Active) kit.getState();
@@ -334,17 +340,26 @@ class BudgetTest {
   }
 
   @Test
-  void aBudgetBelongsToTheWorkspaceThatSetItsLimit() {
+  void aBudgetOfAWorkspaceIsSeenChangedAndDrawnOnOnlyFromThatWorkspace() {
     var kit = budget();
     Caller ws1 = Caller.in("ws-1", "alice");
-    kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(10), ws1, r)).reply().getValue();
     Caller ws2 = Caller.in("ws-2", "mallory");
+    var squat = kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(10), of("ws-1"), ws2, r));
+    assertEquals(Rejection.Code.NOT_FOUND, code(squat.reply()), "ws-2 cannot make ws-1's budget");
+    assertTrue(squat.hasNoEvents());
+    kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(10), Optional.empty(), ws1, r))
+        .reply()
+        .getValue();
+    assertEquals(of("ws-1"), get(kit).workspace(), "a confined caller's budget is its own");
     assertEquals(
         Rejection.Code.NOT_FOUND,
         code(kit.<StatusReply<Summary>>runCommand(r -> new Get(ws2, r)).reply()));
-    var raise = kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(1000), ws2, r));
+    var raise =
+        kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(1000), Optional.empty(), ws2, r));
     assertEquals(Rejection.Code.NOT_FOUND, code(raise.reply()));
     assertTrue(raise.hasNoEvents());
+    var moved = kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(10), of("ws-2"), OPS, r));
+    assertEquals(Rejection.Code.CONFLICT, code(moved.reply()), "not even an operator moves it");
     ReserveResult stolen =
         kit.<StatusReply<ReserveResult>>runCommand(r -> new Reserve("k", u(1), "m", "ws-2", r))
             .reply()
@@ -355,7 +370,36 @@ class BudgetTest {
             .reply()
             .getValue();
     assertInstanceOf(Granted.class, own);
-    assertEquals(java.util.Optional.of("ws-1"), get(kit).workspace());
+  }
+
+  @Test
+  void aBudgetOfNoWorkspaceIsAnOperatorsWhichNoConfinedCallerCanSeeOrTakeOver() {
+    var kit = budget();
+    setLimit(kit, u(10));
+    Caller ws2 = Caller.in("ws-2", "mallory");
+    assertEquals(
+        Rejection.Code.NOT_FOUND,
+        code(kit.<StatusReply<Summary>>runCommand(r -> new Get(ws2, r)).reply()));
+    var claim =
+        kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(10), Optional.empty(), ws2, r));
+    assertEquals(Rejection.Code.NOT_FOUND, code(claim.reply()));
+    assertTrue(claim.hasNoEvents());
+    assertEquals(Optional.empty(), get(kit).workspace());
+    assertInstanceOf(Granted.class, reserve(kit, "k", u(1)), "any workspace may draw on it");
+    var assigned =
+        kit.<StatusReply<Summary>>runCommand(r -> new SetLimit(u(10), of("ws-1"), OPS, r));
+    assertEquals(of("ws-1"), assigned.reply().getValue().workspace(), "an operator assigns it");
+    assertEquals(
+        "k",
+        assertInstanceOf(Granted.class, reserve(kit, "k", u(1))).key(),
+        "a repeated reservation is answered as before, whoever owns the budget now");
+    assertInstanceOf(Denied.class, reserve(kit, "k2", u(1)), "now only ws-1 draws on it");
+    kit.restart();
+    assertEquals(of("ws-1"), get(kit).workspace());
+  }
+
+  private static Optional<String> of(String workspace) {
+    return Optional.of(workspace);
   }
 
   @Test
