@@ -231,7 +231,10 @@ final class MissionApi {
 
   record DeclineRequest(String reason) {}
 
-  /** Whom the attempt goes to next: what it does not name stays as the mission requires. */
+  /**
+   * Whom the attempt goes to next: capabilities and roles it does not name stay as the mission
+   * requires; a named participant takes it whatever its capabilities.
+   */
   record HandoffRequest(
       String targetRole, List<String> targetCapabilities, String targetParticipantId, String note) {
     HandoffRequest {

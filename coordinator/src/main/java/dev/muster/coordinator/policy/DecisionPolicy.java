@@ -57,11 +57,16 @@ public final class DecisionPolicy {
           : List.of();
     }
     if (signal instanceof Signal.OfferRefused r) {
+      // Not at once: the inbox may stay full, and its participant may be the only one capable; the
+      // wait grows like the retry policy's with every attempt that never started.
+      long withdrawn =
+          state.attempts().stream().filter(a -> a.state() == Attempt.State.WITHDRAWN).count();
       return offerWithdrawn(
           state,
           r.attempt(),
           r.participantId(),
-          "the inbox of " + r.participantId() + " refused the offer (" + r.reason() + ")");
+          "the inbox of " + r.participantId() + " refused the offer (" + r.reason() + ")",
+          state.spec().retryPolicy().backoff((int) Math.max(1, withdrawn)));
     }
     if (signal instanceof Signal.OfferDeclined d) {
       return offerWithdrawn(
@@ -196,13 +201,25 @@ public final class DecisionPolicy {
 
   private List<Decision> offerWithdrawn(
       MissionState state, int attempt, String participant, String why) {
+    return offerWithdrawn(state, attempt, participant, why, Duration.ZERO);
+  }
+
+  private List<Decision> offerWithdrawn(
+      MissionState state, int attempt, String participant, String why, Duration backoff) {
     boolean current =
         state.currentAttempt().filter(a -> a.number() == attempt).isPresent()
             && state.phase() == Phase.OFFERED;
     if (!current) {
       return List.of();
     }
-    return List.of(waitFor(state, List.of(participant), why + "; back in the backlog"));
+    return List.of(
+        new Decision.Retry(
+            state.nextAttemptNumber(),
+            backoff.toMillis(),
+            List.of(participant),
+            why
+                + "; back in the backlog"
+                + (backoff.isZero() ? "" : " after " + seconds(backoff))));
   }
 
   private List<Decision> offerExpired(MissionState state, Signal.OfferExpired expired) {

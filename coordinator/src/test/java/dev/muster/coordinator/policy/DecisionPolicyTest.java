@@ -172,14 +172,14 @@ class DecisionPolicyTest {
             offered("p-1"),
             new Signal.GivenUp(1, "late")),
         row(
-            "offer refused -> back in the backlog, avoiding that participant",
+            "offer refused -> back in the backlog after the first backoff, avoiding that participant",
             offered("p-1").withdrawn(1, "full", T),
             new Signal.OfferRefused(1, "p-1", "inbox full"),
             new Decision.Retry(
                 2,
-                0,
+                100,
                 List.of("p-1"),
-                "the inbox of p-1 refused the offer (inbox full); back in the backlog")),
+                "the inbox of p-1 refused the offer (inbox full); back in the backlog after 100 ms")),
         row(
             "offer declined -> back in the backlog, avoiding that participant",
             offered("p-1").withdrawn(1, "declined", T),

@@ -20,11 +20,15 @@ public record Requirements(
     participant = participant == null ? Optional.empty() : participant;
   }
 
-  /** Whether {@code p} meets these requirements (whatever its status and load). */
+  /**
+   * Whether {@code p} meets these requirements (whatever its status and load): the named
+   * participant, whatever its capabilities and roles (the capabilities a handoff or reassignment
+   * kept are not asked of it), or any participant with the capabilities and roles.
+   */
   public boolean coveredBy(IndexedParticipant p) {
-    return participant.map(p.id()::equals).orElse(true)
-        && p.capabilities().containsAll(capabilities)
-        && p.roles().containsAll(roles);
+    return participant.isPresent()
+        ? participant.get().equals(p.id())
+        : p.capabilities().containsAll(capabilities) && p.roles().containsAll(roles);
   }
 
   @Override

@@ -292,6 +292,11 @@ class BacklogTest {
             named("p2"),
             List.of("m>p2")),
         row(
+            "a named participant without the capabilities the work kept (a handoff to it)",
+            d -> d.join("p1", JAVA, 1).join("p2", Set.of("review"), 1),
+            new Requirements(JAVA, Set.of(), Optional.of("p2")),
+            List.of("m>p2")),
+        row(
             "nobody when the named participant has no room, though another has",
             d -> d.join("p1", JAVA, 1).join("p2", JAVA, 1).submit(holding("busy", 2, 1, "p2")),
             named("p2"),
