@@ -1,6 +1,8 @@
 package dev.muster.config.entity;
 
 import dev.muster.config.Rejection;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EffectFactories;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -38,6 +40,25 @@ public final class Guarded {
       effect.run();
     } catch (RuntimeException e) {
       log.error("{} failed to {}", entity, what, e);
+    }
+  }
+
+  /**
+   * Runs {@code effect}, which answers {@code replyTo} itself; when it fails, the failure is logged
+   * and {@code replyTo} is answered that the fact is recorded but the rest was not done, so that
+   * the caller asks again (every command of these entities is idempotent).
+   */
+  public static <R> void sideEffect(
+      Logger log, String entity, String what, Runnable effect, ActorRef<StatusReply<R>> replyTo) {
+    try {
+      effect.run();
+    } catch (RuntimeException e) {
+      log.error("{} failed to {}", entity, what, e);
+      replyTo.tell(
+          Rejection.of(
+                  Rejection.Code.UNAVAILABLE,
+                  entity + " recorded the request but could not " + what + "; ask again")
+              .reply());
     }
   }
 

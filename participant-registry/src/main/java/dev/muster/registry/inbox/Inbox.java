@@ -395,7 +395,12 @@ public final class Inbox
           .thenRun(
               s -> {
                 leases = leases.release(m.messageId());
-                answerAck(acked, command.replyTo());
+                Guarded.sideEffect(
+                    context.getLog(),
+                    "inbox " + participantId,
+                    "answer the ack",
+                    () -> answerAck(acked, command.replyTo()),
+                    command.replyTo());
               })
           .thenNoReply();
     }

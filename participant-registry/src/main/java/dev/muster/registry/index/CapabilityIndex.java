@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -43,12 +44,10 @@ public final class CapabilityIndex {
     void cancel();
   }
 
-  private record Subscriber(String workspace, Consumer<Set<String>> changed) {}
-
   private final RegistrySettings settings;
   private final Clock clock;
   private final AtomicReference<IndexState> state = new AtomicReference<>(IndexState.empty());
-  private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+  private final Map<String, List<Consumer<Set<String>>>> subscribers = new ConcurrentHashMap<>();
   private volatile JournalFollower follower;
 
   private CapabilityIndex(RegistrySettings settings, Clock clock) {
@@ -115,9 +114,8 @@ public final class CapabilityIndex {
    * changed (from the index's stream: hand the ids over to an actor, do not block).
    */
   public Subscription subscribe(String workspace, Consumer<Set<String>> changed) {
-    Subscriber subscriber = new Subscriber(workspace, changed);
-    subscribers.add(subscriber);
-    return () -> subscribers.remove(subscriber);
+    subscribers.computeIfAbsent(workspace, w -> new CopyOnWriteArrayList<>()).add(changed);
+    return () -> subscribers.getOrDefault(workspace, List.of()).remove(changed);
   }
 
   /** Stops following the journal. */
@@ -148,23 +146,35 @@ public final class CapabilityIndex {
             .filter(envelope -> envelope.event() instanceof Participant.Event)
             .map(e -> new IndexState.Change(e.sequenceNr(), (Participant.Event) e.event()))
             .toList();
-    IndexState after = state.updateAndGet(current -> current.apply(changes));
-    if (subscribers.isEmpty()) {
-      return;
-    }
+    IndexState before = state.get();
+    IndexState after = before.apply(changes);
+    state.set(after);
+    Instant now = clock.instant();
     Map<String, Set<String>> changedByWorkspace = new HashMap<>();
     for (IndexState.Change change : changes) {
       String id = change.event().participantId();
-      after
-          .lookup(id)
-          .ifPresent(
-              p -> changedByWorkspace.computeIfAbsent(p.workspace(), w -> new HashSet<>()).add(id));
-    }
-    for (Subscriber subscriber : subscribers) {
-      Set<String> ids = changedByWorkspace.get(subscriber.workspace());
-      if (ids != null) {
-        subscriber.changed().accept(Set.copyOf(ids));
+      // A heartbeat of a participant that was live already changes nothing a dispatcher counts.
+      boolean liveAlready =
+          change.event() instanceof Participant.HeartbeatRecorded
+              && before
+                  .lookup(id)
+                  .filter(p -> p.statusAt(now, settings.livenessWindow()) == Status.ACTIVE)
+                  .isPresent();
+      if (!liveAlready) {
+        after
+            .lookup(id)
+            .ifPresent(
+                p ->
+                    changedByWorkspace
+                        .computeIfAbsent(p.workspace(), w -> new HashSet<>())
+                        .add(id));
       }
     }
+    changedByWorkspace.forEach(
+        (workspace, ids) -> {
+          for (Consumer<Set<String>> changed : subscribers.getOrDefault(workspace, List.of())) {
+            changed.accept(Set.copyOf(ids));
+          }
+        });
   }
 }

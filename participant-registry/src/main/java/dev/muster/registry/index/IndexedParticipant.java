@@ -46,15 +46,4 @@ public record IndexedParticipant(Participant.Enrolled participant, long sequence
   public Status statusAt(Instant now, Duration livenessWindow) {
     return participant.statusAt(now, livenessWindow);
   }
-
-  /** Active, heard of within the liveness window, and covering what is required. */
-  public boolean matches(
-      Set<String> requiredCapabilities,
-      Set<String> requiredRoles,
-      Instant now,
-      Duration livenessWindow) {
-    return statusAt(now, livenessWindow) == Status.ACTIVE
-        && capabilities().containsAll(requiredCapabilities)
-        && roles().containsAll(requiredRoles);
-  }
 }

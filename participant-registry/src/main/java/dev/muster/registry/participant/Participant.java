@@ -402,8 +402,13 @@ public final class Participant
   }
 
   private ReplyEffect<Event, State> reRegister(Enrolled state, Register command) {
-    if (!command.caller().sees(state.workspace())) {
+    if (!command.caller().sees(command.registration().workspace())) {
       return reject(command, forbidden(command.registration().workspace()));
+    }
+    if (!command.caller().sees(state.workspace())) {
+      return reject(
+          command,
+          Rejection.conflict("participant id " + participantId + " is taken; use another"));
     }
     if (!state.registration().equals(command.registration())) {
       return reject(
@@ -493,7 +498,12 @@ public final class Participant
         .thenRun(
             after -> {
               armLiveness(after);
-              placeStandDown((Enrolled) after, command.replyTo());
+              Guarded.sideEffect(
+                  context.getLog(),
+                  "participant " + participantId,
+                  "place the stand-down message",
+                  () -> placeStandDown((Enrolled) after, command.replyTo()),
+                  command.replyTo());
             })
         .thenNoReply();
   }

@@ -139,7 +139,7 @@ class IndexStateTest {
     assertTrue(state.inWorkspace("none").isEmpty());
   }
 
-  static Stream<Arguments> matching() {
+  static Stream<Arguments> liveness() {
     IndexedParticipant active =
         new IndexedParticipant(
             Participant.Enrolled.of(
@@ -150,23 +150,19 @@ class IndexStateTest {
                     T0)),
             1);
     return Stream.of(
-        // participant, capabilities, roles, now, matches
-        Arguments.of(active, Set.of(), Set.of(), T0, true),
-        Arguments.of(active, Set.of("java"), Set.of("builder"), T0, true),
-        Arguments.of(active, Set.of("java", "maven"), Set.of(), T0.plusSeconds(29), true),
-        Arguments.of(active, Set.of("java"), Set.of(), T0.plus(WINDOW), false),
-        Arguments.of(active, Set.of("rust"), Set.of(), T0, false),
-        Arguments.of(active, Set.of("java"), Set.of("reviewer"), T0, false),
-        Arguments.of(withStatus(active, Status.DRAINING), Set.of(), Set.of(), T0, false),
-        Arguments.of(withStatus(active, Status.OFFLINE), Set.of(), Set.of(), T0, false),
-        Arguments.of(withStatus(active, Status.STOOD_DOWN), Set.of(), Set.of(), T0, false));
+        // participant, now, status
+        Arguments.of(active, T0, Status.ACTIVE),
+        Arguments.of(active, T0.plusSeconds(29), Status.ACTIVE),
+        Arguments.of(active, T0.plus(WINDOW), Status.OFFLINE),
+        Arguments.of(withStatus(active, Status.DRAINING), T0, Status.DRAINING),
+        Arguments.of(withStatus(active, Status.OFFLINE), T0, Status.OFFLINE),
+        Arguments.of(withStatus(active, Status.STOOD_DOWN), T0, Status.STOOD_DOWN));
   }
 
   @ParameterizedTest
   @MethodSource
-  void matching(
-      IndexedParticipant p, Set<String> caps, Set<String> roles, Instant now, boolean expected) {
-    assertEquals(expected, p.matches(caps, roles, now, WINDOW));
+  void liveness(IndexedParticipant p, Instant now, Status expected) {
+    assertEquals(expected, p.statusAt(now, WINDOW));
   }
 
   private static IndexedParticipant withStatus(IndexedParticipant p, Status status) {

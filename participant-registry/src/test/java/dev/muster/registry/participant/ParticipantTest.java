@@ -505,6 +505,14 @@ class ParticipantTest {
         run(kit, r -> new Get(Caller.in("ws-1", "me"), r)).reply().getValue().status());
     assertRejected(
         run(participant(), r -> new Register(WORKER, other, r)), Rejection.Code.FORBIDDEN);
+    Registration theirs =
+        new Registration("ws-2", Kind.FLEET_WORKER, Set.of("builder"), Set.of("java", "maven"), 2);
+    var taken = run(kit, r -> new Register(theirs, other, r));
+    assertRejected(taken, Rejection.Code.CONFLICT);
+    assertTrue(
+        taken.reply().getError().getMessage().contains("is taken"),
+        "an id taken in another workspace is a conflict, not a refusal of the caller's own: "
+            + taken.reply().getError().getMessage());
   }
 
   @Test

@@ -10,12 +10,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
@@ -47,17 +49,21 @@ import java.util.function.Predicate;
  *       with a reason that says capable participants were busy.
  * </ul>
  *
- * <p>Mutable, and owned by one actor: a backlog of 100,000 missions changes in O(log n) per
- * hand-over instead of being copied. It has no clock, no I/O and no actor: time and the
- * participants ({@link Roster}) are passed in, and {@code BacklogTest} drives it table by table.
+ * <p>Mutable, and owned by one actor: a hand-over costs O(log n) in the waiting missions (plus a
+ * look at each queue's head, one queue per set of requirements), the next due time is read off
+ * ordered sets, nothing is copied. It has no clock, no I/O and no actor: time and the participants
+ * ({@link Roster}) are passed in, and {@code BacklogTest} drives it table by table.
  */
 final class Backlog {
 
-  /** Offer attempt {@code attempt} of a mission to {@code participantId}. */
-  record Proposal(String missionId, int attempt, String participantId, long version) {}
+  /**
+   * Offer attempt {@code attempt} of a mission to {@code participantId}. A mission waits for one
+   * attempt with one set of requirements: the attempt number says which waiting it answers.
+   */
+  record Proposal(String missionId, int attempt, String participantId) {}
 
   /** Give a waiting mission up, and why. */
-  record Verdict(String missionId, int attempt, String why, long version) {}
+  record Verdict(String missionId, int attempt, String why) {}
 
   /** The workspace's participants as the capability index knows them, judged at {@code now}. */
   record Roster(String workspace, IndexState participants, Instant now, Duration livenessWindow) {
@@ -72,17 +78,14 @@ final class Backlog {
     }
   }
 
-  /** Queue order: priority (higher first), then submission, then id. */
-  private static final Comparator<Entry> ORDER =
-      Comparator.<Entry>comparingInt(e -> -e.status.priority())
-          .thenComparing(e -> e.status.submittedAt())
-          .thenComparing(e -> e.status.missionId());
-
-  /** The same order over places (a page of the view starts after one). */
+  /** Dispatch order: priority (higher first), then submission, then id. */
   private static final Comparator<BacklogView.Place> PLACE =
       Comparator.<BacklogView.Place>comparingInt(p -> -p.priority())
           .thenComparing(BacklogView.Place::submittedAt)
           .thenComparing(BacklogView.Place::missionId);
+
+  /** Queue order: the entries' places in dispatch order. */
+  private static final Comparator<Entry> ORDER = Comparator.comparing(e -> e.place, PLACE);
 
   private static final Comparator<Entry> BY_NOT_BEFORE =
       Comparator.<Entry, Instant>comparing(e -> e.status.notBefore().orElse(Instant.MIN))
@@ -91,26 +94,39 @@ final class Backlog {
   private static final Comparator<Entry> BY_CHECK =
       Comparator.<Entry, Instant>comparing(e -> e.checkAt).thenComparing(e -> e.status.missionId());
 
-  /** How many versions of idle missions are remembered, to ignore their late statuses. */
-  private static final int REMEMBERED_IDLE = 10_000;
-
-  /** A waiting mission. */
+  /** A waiting mission, or (without a status) a place to look up in a queue. */
   private static final class Entry {
     final WorkStatus.Waiting status;
+    final BacklogView.Place place;
     Instant checkAt;
-    Optional<Instant> verdictSentAt = Optional.empty();
 
     Entry(WorkStatus.Waiting status, Instant checkAt) {
       this.status = status;
+      this.place =
+          new BacklogView.Place(status.priority(), status.submittedAt(), status.missionId());
       this.checkAt = checkAt;
+    }
+
+    private Entry(BacklogView.Place place) {
+      this.status = null;
+      this.place = place;
     }
   }
 
   /** An attempt a participant holds; {@code proposedAt} while the offer is not answered yet. */
-  private record Hold(
-      String participantId, int attempt, long version, Optional<Instant> proposedAt) {}
+  private record Hold(String participantId, int attempt, Optional<Instant> proposedAt) {}
+
+  /** An offer proposed and not answered yet, in the order they were (last) sent. */
+  private record Asked(Instant at, String missionId) implements Comparable<Asked> {
+    @Override
+    public int compareTo(Asked other) {
+      int byTime = at.compareTo(other.at);
+      return byTime != 0 ? byTime : missionId.compareTo(other.missionId);
+    }
+  }
 
   private final String workspace;
+  private final int rememberedIdle;
   private final Map<String, Long> versions = new HashMap<>();
   private final LinkedHashMap<String, Long> idle = new LinkedHashMap<>();
   private final Map<String, Entry> waiting = new HashMap<>();
@@ -118,6 +134,7 @@ final class Backlog {
   private final NavigableSet<Entry> notYet = new TreeSet<>(BY_NOT_BEFORE);
   private final NavigableSet<Entry> checks = new TreeSet<>(BY_CHECK);
   private final Map<String, Hold> holds = new HashMap<>();
+  private final NavigableSet<Asked> unanswered = new TreeSet<>();
   private final Map<String, Set<String>> heldBy = new HashMap<>();
   private final NavigableSet<String> withRoom = new TreeSet<>();
   private final Map<String, NavigableSet<String>> withRoomByCapability = new HashMap<>();
@@ -126,8 +143,13 @@ final class Backlog {
   private final NavigableSet<Entry> dirtyEntries = new TreeSet<>(ORDER);
   private Optional<String> lastChosen = Optional.empty();
 
-  Backlog(String workspace) {
+  /**
+   * {@code rememberedIdle}: how many finished (idle) missions' versions are kept, so that a status
+   * of theirs arriving late (a slow answer, a lagging read side) is recognised as old.
+   */
+  Backlog(String workspace, int rememberedIdle) {
     this.workspace = workspace;
+    this.rememberedIdle = rememberedIdle;
   }
 
   // What the missions say
@@ -160,11 +182,11 @@ final class Backlog {
       }
     } else if (status instanceof WorkStatus.Holding h) {
       versions.put(h.missionId(), h.version());
-      hold(h.missionId(), new Hold(h.participantId(), h.attempt(), h.version(), Optional.empty()));
+      hold(h.missionId(), new Hold(h.participantId(), h.attempt(), Optional.empty()));
     } else {
       versions.remove(status.missionId());
       idle.put(status.missionId(), status.version());
-      if (idle.size() > REMEMBERED_IDLE) {
+      if (idle.size() > rememberedIdle) {
         idle.remove(idle.keySet().iterator().next());
       }
     }
@@ -181,11 +203,12 @@ final class Backlog {
         answer instanceof WorkStatus.Holding h
             && h.attempt() == proposal.attempt()
             && h.participantId().equals(proposal.participantId());
-    if (!taken && isProposed(proposal)) {
+    boolean current = isProposed(proposal);
+    if (!taken && current) {
       forget(proposal.missionId());
       versions.remove(proposal.missionId());
     }
-    apply(answer, now, !taken);
+    apply(answer, now, !taken && current);
   }
 
   /** A participant's registration, status or limit may have changed: look at it again. */
@@ -252,17 +275,17 @@ final class Backlog {
                 + seconds(w.maxQueueTime().orElseThrow())
                 + " (max_queue_time)";
       } else {
-        entry.checkAt =
-            queueDeadline
-                .filter(now.plus(w.scheduleToStart())::isAfter)
-                .orElse(now.plus(w.scheduleToStart()));
+        // Checked again after another schedule-to-start (never sooner than retry: a tiny
+        // schedule-to-start must not turn into a busy loop), or at its queue deadline.
+        Instant again =
+            now.plus(w.scheduleToStart().compareTo(retry) < 0 ? retry : w.scheduleToStart());
+        entry.checkAt = queueDeadline.filter(again::isAfter).orElse(again);
         checks.add(entry);
         continue;
       }
-      entry.verdictSentAt = Optional.of(now);
       entry.checkAt = now.plus(retry);
       checks.add(entry);
-      verdicts.add(new Verdict(w.missionId(), w.attempt(), why, w.version()));
+      verdicts.add(new Verdict(w.missionId(), w.attempt(), why));
     }
     return verdicts;
   }
@@ -270,14 +293,13 @@ final class Backlog {
   /** Proposals sent at least {@code retry} ago and not answered: to be sent again now. */
   List<Proposal> unanswered(Instant now, Duration retry) {
     List<Proposal> again = new ArrayList<>();
-    for (Map.Entry<String, Hold> held : holds.entrySet()) {
-      Hold hold = held.getValue();
-      if (hold.proposedAt().filter(at -> !at.plus(retry).isAfter(now)).isPresent()) {
-        held.setValue(
-            new Hold(hold.participantId(), hold.attempt(), hold.version(), Optional.of(now)));
-        again.add(
-            new Proposal(held.getKey(), hold.attempt(), hold.participantId(), hold.version()));
-      }
+    while (!unanswered.isEmpty() && !unanswered.first().at().plus(retry).isAfter(now)) {
+      String missionId = unanswered.pollFirst().missionId();
+      Hold hold = holds.get(missionId);
+      Hold renewed = new Hold(hold.participantId(), hold.attempt(), Optional.of(now));
+      holds.put(missionId, renewed);
+      unanswered.add(new Asked(now, missionId));
+      again.add(new Proposal(missionId, hold.attempt(), hold.participantId()));
     }
     return again;
   }
@@ -291,8 +313,8 @@ final class Backlog {
     if (!checks.isEmpty()) {
       next = earliest(next, Optional.of(checks.first().checkAt));
     }
-    for (Hold hold : holds.values()) {
-      next = earliest(next, hold.proposedAt().map(at -> at.plus(retry)));
+    if (!unanswered.isEmpty()) {
+      next = earliest(next, Optional.of(unanswered.first().at().plus(retry)));
     }
     return next;
   }
@@ -381,6 +403,7 @@ final class Backlog {
     }
     Hold hold = holds.remove(missionId);
     if (hold != null) {
+      hold.proposedAt().ifPresent(at -> unanswered.remove(new Asked(at, missionId)));
       Set<String> held = heldBy.get(hold.participantId());
       if (held != null) {
         held.remove(missionId);
@@ -394,6 +417,7 @@ final class Backlog {
 
   private void hold(String missionId, Hold hold) {
     holds.put(missionId, hold);
+    hold.proposedAt().ifPresent(at -> unanswered.add(new Asked(at, missionId)));
     heldBy.computeIfAbsent(hold.participantId(), p -> new HashSet<>()).add(missionId);
     dirtyParticipants.add(hold.participantId());
   }
@@ -410,9 +434,9 @@ final class Backlog {
     WorkStatus.Waiting w = entry.status;
     forget(w.missionId());
     versions.put(w.missionId(), w.version());
-    hold(w.missionId(), new Hold(participantId, w.attempt(), w.version(), Optional.of(now)));
+    hold(w.missionId(), new Hold(participantId, w.attempt(), Optional.of(now)));
     lastChosen = Optional.of(participantId);
-    return new Proposal(w.missionId(), w.attempt(), participantId, w.version());
+    return new Proposal(w.missionId(), w.attempt(), participantId);
   }
 
   /**
@@ -430,7 +454,7 @@ final class Backlog {
         new TreeSet<>(Comparator.<String>comparingInt(this::load).thenComparingInt(turn::get));
     for (String id : turn.keySet()) {
       refreshRoom(id, roster);
-      if (withRoom.contains(id) && roster.lookup(id).filter(roster::live).isPresent()) {
+      if (withRoom.contains(id)) {
         next.add(id);
       }
     }
@@ -516,7 +540,7 @@ final class Backlog {
     Optional<IndexedParticipant> p = roster.lookup(participantId);
     boolean room =
         p.isPresent()
-            && p.get().status() == Status.ACTIVE
+            && roster.live(p.get())
             && load(participantId) < p.get().maxConcurrentAttempts();
     withRoom.remove(participantId);
     for (String capability : capabilitiesWithRoom.getOrDefault(participantId, Set.of())) {
@@ -554,24 +578,39 @@ final class Backlog {
     return queueDeadline.filter(start::isAfter).orElse(start);
   }
 
+  /**
+   * A page of the waiting missions in dispatch order after {@code after}: the queues (each in that
+   * order already) and the missions in backoff, merged. Costs the page, plus counting the missions
+   * ahead of the page's first in each of its queues; nothing is copied.
+   */
   private List<BacklogView.WaitingMission> waitingInOrder(
       int limit, Optional<BacklogView.Place> after) {
-    NavigableSet<Entry> all = new TreeSet<>(ORDER);
-    all.addAll(waiting.values());
-    Map<Requirements, Integer> positions = new HashMap<>();
-    List<BacklogView.WaitingMission> page = new ArrayList<>();
-    for (Entry entry : all) {
-      WorkStatus.Waiting w = entry.status;
-      // A mission in backoff is not in its queue yet: it would join behind the due ones ahead.
-      int position =
-          notYet.contains(entry)
-              ? positions.getOrDefault(w.requirements(), 0) + 1
-              : positions.merge(w.requirements(), 1, Integer::sum);
-      if (after.filter(place -> PLACE.compare(place(entry), place) <= 0).isPresent()) {
-        continue;
+    Optional<Entry> from = after.map(Entry::new);
+    PriorityQueue<Source> sources = new PriorityQueue<>(Comparator.comparing(Source::head, ORDER));
+    for (NavigableSet<Entry> queue : queues.values()) {
+      Source.of(from.map(f -> queue.tailSet(f, false)).orElse(queue)).ifPresent(sources::add);
+    }
+    NavigableSet<Entry> backoff = new TreeSet<>(ORDER);
+    for (Entry entry : notYet) {
+      if (from.map(f -> ORDER.compare(entry, f) > 0).orElse(true)) {
+        backoff.add(entry);
       }
-      if (page.size() == limit) {
-        break;
+    }
+    Source.of(backoff).ifPresent(sources::add);
+    Map<Requirements, Integer> next = new HashMap<>();
+    List<BacklogView.WaitingMission> page = new ArrayList<>();
+    while (page.size() < limit && !sources.isEmpty()) {
+      Source source = sources.poll();
+      source.advance().ifPresent(sources::add);
+      Entry entry = source.head();
+      WorkStatus.Waiting w = entry.status;
+      int position;
+      if (notYet.contains(entry)) {
+        // Not in its queue yet: the place it will take there.
+        position = ahead(entry) + 1;
+      } else {
+        position = next.computeIfAbsent(w.requirements(), r -> ahead(entry) + 1);
+        next.put(w.requirements(), position + 1);
       }
       page.add(
           new BacklogView.WaitingMission(
@@ -587,9 +626,22 @@ final class Backlog {
     return page;
   }
 
-  private static BacklogView.Place place(Entry entry) {
-    return new BacklogView.Place(
-        entry.status.priority(), entry.status.submittedAt(), entry.status.missionId());
+  /** How many due missions of its queue come before {@code entry}. */
+  private int ahead(Entry entry) {
+    NavigableSet<Entry> queue = queues.get(entry.status.requirements());
+    return queue == null ? 0 : queue.headSet(entry, false).size();
+  }
+
+  /** The rest of one ordered set of entries, by its head. */
+  private record Source(Entry head, Iterator<Entry> rest) {
+    static Optional<Source> of(Iterable<Entry> entries) {
+      Iterator<Entry> it = entries.iterator();
+      return it.hasNext() ? Optional.of(new Source(it.next(), it)) : Optional.empty();
+    }
+
+    Optional<Source> advance() {
+      return rest.hasNext() ? Optional.of(new Source(rest.next(), rest)) : Optional.empty();
+    }
   }
 
   private static Optional<Instant> earliest(Optional<Instant> a, Optional<Instant> b) {

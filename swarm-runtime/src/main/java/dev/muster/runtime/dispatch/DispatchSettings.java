@@ -12,7 +12,8 @@ public record DispatchSettings(
     Duration settle,
     Duration catchUpPoll,
     Duration reconcileInterval,
-    Duration passivateIdleAfter) {
+    Duration passivateIdleAfter,
+    int rememberedIdle) {
 
   public static DispatchSettings from(Config config) {
     Config muster = config.getConfig("muster");
@@ -23,6 +24,7 @@ public record DispatchSettings(
         Settings.positiveDuration(muster, "dispatch.settle"),
         Settings.positiveDuration(muster, "dispatch.catch-up-poll"),
         Settings.positiveDuration(muster, "dispatch.reconcile-interval"),
-        Settings.positiveDuration(muster, "dispatch.passivate-idle-after"));
+        Settings.positiveDuration(muster, "dispatch.passivate-idle-after"),
+        Settings.positiveInt(muster, "dispatch.remembered-idle"));
   }
 }

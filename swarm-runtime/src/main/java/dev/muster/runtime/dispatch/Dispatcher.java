@@ -14,6 +14,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -81,12 +83,17 @@ public final class Dispatcher {
     INSTANCE
   }
 
+  private enum Settle implements Command {
+    INSTANCE
+  }
+
   private enum IdleCheck implements Command {
     INSTANCE
   }
 
   private static final String TICK = "tick";
   private static final String IDLE = "idle";
+  private static final String RECONCILE = "reconcile";
 
   /** Sends a mission's status to the dispatcher of its workspace. */
   public static void tell(ClusterSharding sharding, WorkStatus status) {
@@ -126,14 +133,19 @@ public final class Dispatcher {
       OpenWork openWork,
       Clock clock,
       Optional<ActorRef<ClusterSharding.ShardCommand>> shard) {
-    return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers ->
-                    new Dispatcher(
-                            workspace, settings, index, missions, openWork, clock, shard, context,
-                            timers)
-                        .behavior()));
+    // A dispatcher that fails starts again from the read side, like after a move.
+    return Behaviors.supervise(
+            Behaviors.<Command>setup(
+                context ->
+                    Behaviors.withTimers(
+                        timers ->
+                            new Dispatcher(
+                                    workspace, settings, index, missions, openWork, clock, shard,
+                                    context, timers)
+                                .behavior())))
+        .onFailure(
+            SupervisorStrategy.restartWithBackoff(
+                settings.retryInterval(), settings.reconcileInterval(), 0.2));
   }
 
   private final String workspace;
@@ -147,7 +159,12 @@ public final class Dispatcher {
   private final TimerScheduler<Command> timers;
   private final Backlog backlog;
   private final CapabilityIndex.Subscription subscription;
-  private Optional<Instant> settledAt = Optional.empty();
+
+  /** Offers are made once the open work taken at the start has settled. */
+  private boolean settled = false;
+
+  /** When the tick timer fires next, if it is set. */
+  private Optional<Instant> tickAt = Optional.empty();
 
   private Dispatcher(
       String workspace,
@@ -168,7 +185,7 @@ public final class Dispatcher {
     this.clock = clock;
     this.context = context;
     this.timers = timers;
-    this.backlog = new Backlog(workspace);
+    this.backlog = new Backlog(workspace, settings.rememberedIdle());
     ActorRef<Command> self = context.getSelf();
     this.subscription = index.subscribe(workspace, ids -> self.tell(new ParticipantsChanged(ids)));
     context.getSelf().tell(CatchUp.INSTANCE);
@@ -182,11 +199,13 @@ public final class Dispatcher {
         .onMessage(ParticipantsChanged.class, this::participantsChanged)
         .onMessage(GetBacklog.class, this::getBacklog)
         .onMessageEquals(Wake.INSTANCE, this::act)
-        .onMessageEquals(Tick.INSTANCE, this::act)
+        .onMessageEquals(Tick.INSTANCE, this::tick)
         .onMessageEquals(CatchUp.INSTANCE, this::catchUp)
         .onMessageEquals(Reconcile.INSTANCE, this::reconcile)
+        .onMessageEquals(Settle.INSTANCE, this::settle)
         .onMessageEquals(IdleCheck.INSTANCE, this::idleCheck)
         .onSignal(PostStop.class, stop -> stopped())
+        .onSignal(PreRestart.class, restart -> stopped())
         .build();
   }
 
@@ -238,7 +257,11 @@ public final class Dispatcher {
     return Behaviors.same();
   }
 
-  /** Waits for the read side, then takes the workspace's open work from it. */
+  /**
+   * Waits for the read side, then takes the workspace's open work from it. What the read side
+   * learns in its lag after that (an attempt taken just before this dispatcher started) is taken in
+   * {@code settle} later; with open work, nothing is offered before then.
+   */
   private Behavior<Command> catchUp() {
     if (!openWork.caughtUp() || !index.ready()) {
       timers.startSingleTimer(CatchUp.INSTANCE, settings.catchUpPoll());
@@ -248,39 +271,37 @@ public final class Dispatcher {
     List<WorkStatus> open = openWork.of(workspace);
     open.forEach(status -> backlog.apply(status, now, false));
     backlog.everyParticipantChanged(roster());
-    settledAt = Optional.of(open.isEmpty() ? now : now.plus(settings.settle()));
+    settled = open.isEmpty();
+    timers.startSingleTimer(Settle.INSTANCE, settings.settle());
     timers.startTimerWithFixedDelay(
-        Reconcile.INSTANCE, settings.reconcileInterval(), settings.reconcileInterval());
+        RECONCILE, Reconcile.INSTANCE, settings.reconcileInterval(), settings.reconcileInterval());
     context
         .getLog()
         .info(
-            "Dispatcher of workspace {} started with {} open missions; offering from {}",
+            "Dispatcher of workspace {} started with {} open missions; offering {}",
             workspace,
             open.size(),
-            settledAt.get());
+            settled ? "now" : "in " + settings.settle());
+    return act();
+  }
+
+  private Behavior<Command> settle() {
+    int newer = takeInNewer();
+    if (newer > 0) {
+      context
+          .getLog()
+          .info(
+              "Dispatcher of workspace {}: {} mission statuses arrived in the read side's lag",
+              workspace,
+              newer);
+    }
+    settled = true;
     return act();
   }
 
   /** Takes in what the read side knows better (a status that got lost on its way here). */
   private Behavior<Command> reconcile() {
-    Instant now = clock.instant();
-    int repaired = 0;
-    Set<String> reported = new HashSet<>();
-    for (WorkStatus status : openWork.of(workspace)) {
-      reported.add(status.missionId());
-      if (backlog.apply(status, now, false)) {
-        repaired++;
-      }
-    }
-    for (String missionId : backlog.known()) {
-      if (!reported.contains(missionId)) {
-        Optional<WorkStatus> status = openWork.status(missionId);
-        if (status.isPresent() && backlog.apply(status.get(), now, false)) {
-          repaired++;
-        }
-      }
-    }
-    backlog.everyParticipantChanged(roster());
+    int repaired = takeInNewer();
     if (repaired > 0) {
       context
           .getLog()
@@ -293,26 +314,48 @@ public final class Dispatcher {
     return act();
   }
 
+  /** The statuses the read side knows newer than the backlog, taken in; how many. */
+  private int takeInNewer() {
+    Instant now = clock.instant();
+    int newer = 0;
+    Set<String> reported = new HashSet<>();
+    for (WorkStatus status : openWork.of(workspace)) {
+      reported.add(status.missionId());
+      if (backlog.apply(status, now, false)) {
+        newer++;
+      }
+    }
+    for (String missionId : backlog.known()) {
+      if (!reported.contains(missionId)) {
+        Optional<WorkStatus> status = openWork.status(missionId);
+        if (status.isPresent() && backlog.apply(status.get(), now, false)) {
+          newer++;
+        }
+      }
+    }
+    backlog.everyParticipantChanged(roster());
+    return newer;
+  }
+
   /** Offers, gives up and asks again whatever is due, then sleeps until the next thing is. */
   private Behavior<Command> act() {
+    if (!settled) {
+      return Behaviors.same();
+    }
     Instant now = clock.instant();
-    if (settledAt.isEmpty()) {
-      return Behaviors.same();
-    }
-    if (now.isBefore(settledAt.get())) {
-      timers.startSingleTimer(TICK, Tick.INSTANCE, Duration.between(now, settledAt.get()));
-      return Behaviors.same();
-    }
     Backlog.Roster roster = roster();
     backlog.dispatch(roster).forEach(this::offer);
     backlog.unanswered(now, settings.retryInterval()).forEach(this::offer);
     backlog.verdicts(roster, settings.retryInterval()).forEach(this::giveUp);
     Optional<Instant> next = backlog.nextDue(settings.retryInterval());
-    if (next.isPresent()) {
-      Duration in = Duration.between(clock.instant(), next.get());
-      timers.startSingleTimer(TICK, Tick.INSTANCE, in.isNegative() ? Duration.ZERO : in);
-    } else {
-      timers.cancel(TICK);
+    if (!next.equals(tickAt)) {
+      tickAt = next;
+      if (next.isPresent()) {
+        Duration in = Duration.between(clock.instant(), next.get());
+        timers.startSingleTimer(TICK, Tick.INSTANCE, in.isNegative() ? Duration.ZERO : in);
+      } else {
+        timers.cancel(TICK);
+      }
     }
     if (backlog.isEmpty()) {
       if (!timers.isTimerActive(IDLE)) {
@@ -322,6 +365,11 @@ public final class Dispatcher {
       timers.cancel(IDLE);
     }
     return Behaviors.same();
+  }
+
+  private Behavior<Command> tick() {
+    tickAt = Optional.empty();
+    return act();
   }
 
   /** An empty backlog for a while: nothing to keep in memory. */

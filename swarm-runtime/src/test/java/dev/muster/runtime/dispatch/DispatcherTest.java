@@ -77,7 +77,8 @@ class DispatcherTest {
           SETTLE,
           Duration.ofMillis(50),
           Duration.ofMinutes(10),
-          Duration.ofMinutes(10));
+          Duration.ofMinutes(10),
+          10_000);
 
   @TempDir static Path dataDir;
 
@@ -342,6 +343,35 @@ class DispatcherTest {
   }
 
   @Test
+  void anAttemptTheReadSideLearnsOfWhileSettlingIsCountedBeforeAnythingIsOffered()
+      throws Exception {
+    register("lag-p1", "ws-lag", Set.of("java"), 1);
+    awaitIndexed("lag-p1");
+    TestProbe<Call> calls = testKit.createTestProbe();
+    RecordingMissions missions = new RecordingMissions(calls);
+    FakeOpenWork openWork = new FakeOpenWork(true);
+    WorkStatus.Waiting m1 = waiting("lag-m1", "ws-lag", Set.of("java"));
+    WorkStatus.Waiting m2 = waiting("lag-m2", "ws-lag", Set.of("java"));
+    openWork.knows(m1);
+    openWork.knows(m2);
+    missions.statuses.put(m2.missionId(), m2);
+    ActorRef<Dispatcher.Command> dispatcher = start("ws-lag", SETTINGS, missions, openWork);
+    Eventually.assertWithin(TIMEOUT, () -> assertFalse(openWork.readAt.isEmpty()));
+    // m1 took lag-p1's only room from the dispatcher before this one; the read side folds it now.
+    WorkStatus.Holding held = new WorkStatus.Holding("lag-m1", "ws-lag", 2, 1, "lag-p1");
+    openWork.knows(held);
+    missions.statuses.put(held.missionId(), held);
+
+    calls.expectNoMessage(SETTLE.plus(RETRY));
+    assertEquals(
+        List.of(new BacklogView.Load("lag-p1", 1, 1)),
+        view(dispatcher).participants(),
+        "the attempt taken before the start holds lag-p1's room");
+    tell(dispatcher, missions, new WorkStatus.Idle("lag-m1", "ws-lag", 3));
+    assertOffered(offer(calls), "lag-m2", "lag-p1");
+  }
+
+  @Test
   void aDispatcherThatFindsNoOpenWorkOffersAtOnce() throws Exception {
     register("now-p1", "ws-now", Set.of("java"), 1);
     awaitIndexed("now-p1");
@@ -355,7 +385,8 @@ class DispatcherTest {
             Duration.ofMinutes(5),
             Duration.ofMillis(50),
             Duration.ofMinutes(10),
-            Duration.ofMinutes(10));
+            Duration.ofMinutes(10),
+            10_000);
     ActorRef<Dispatcher.Command> dispatcher =
         start("ws-now", longSettle, missions, new FakeOpenWork(true));
     tell(dispatcher, missions, waiting("now-m1", "ws-now", Set.of("java")));
@@ -513,7 +544,8 @@ class DispatcherTest {
             SETTLE,
             Duration.ofMillis(50),
             Duration.ofMillis(200),
-            Duration.ofMinutes(10));
+            Duration.ofMinutes(10),
+            10_000);
     ActorRef<Dispatcher.Command> dispatcher = start("ws-rec", reconcileOften, missions, openWork);
 
     tell(dispatcher, missions, waiting("rec-m1", "ws-rec", Set.of("java")));
