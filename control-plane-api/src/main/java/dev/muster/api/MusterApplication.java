@@ -113,7 +113,7 @@ public final class MusterApplication implements AutoCloseable {
       JournalProbe journal = JournalProbe.start(system, node.database(), http);
       ParticipantRoutes participants =
           new ParticipantRoutes(system, http, registry, inboxStream, index, ids);
-      MissionRoutes missions = new MissionRoutes(system, http, coordinator, directory, ids);
+      MissionRoutes missions = new MissionRoutes(system, http, coordinator, directory, index, ids);
       BudgetRoutes budgetRoutes = new BudgetRoutes(system, http);
       BacklogRoutes backlog = new BacklogRoutes(system, http);
       Route api =

@@ -28,7 +28,6 @@ import dev.muster.api.missions.MissionApi.SubmitRequest;
 import dev.muster.api.missions.MissionApi.Usage;
 import dev.muster.api.missions.MissionApi.WorkerAnswer;
 import dev.muster.config.Caller;
-import dev.muster.config.Rejection;
 import dev.muster.config.ids.IdGenerator;
 import dev.muster.coordinator.directory.MissionDirectory;
 import dev.muster.coordinator.directory.MissionHistory;
@@ -37,12 +36,11 @@ import dev.muster.coordinator.mission.Mission;
 import dev.muster.coordinator.model.Escalation;
 import dev.muster.coordinator.model.MissionSpec;
 import dev.muster.coordinator.model.MissionState;
+import dev.muster.coordinator.model.NamedParticipant;
 import dev.muster.coordinator.model.Phase;
-import dev.muster.registry.participant.Participant;
-import dev.muster.registry.participant.View;
+import dev.muster.registry.index.CapabilityIndex;
+import dev.muster.registry.index.IndexedParticipant;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -70,12 +68,14 @@ public final class MissionRoutes extends AllDirectives {
   private final MissionDirectory directory;
   private final QueryParams params;
   private final IdGenerator ids;
+  private final CapabilityIndex participants;
 
   public MissionRoutes(
       ActorSystem<?> system,
       HttpSettings settings,
       CoordinatorSettings coordinator,
       MissionDirectory directory,
+      CapabilityIndex participants,
       IdGenerator ids) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
@@ -84,6 +84,7 @@ public final class MissionRoutes extends AllDirectives {
     this.directory = directory;
     this.params = new QueryParams(settings);
     this.ids = ids;
+    this.participants = participants;
   }
 
   /** {@code missions/...} and {@code escalations/...}, under {@code /api/v1}. */
@@ -210,21 +211,18 @@ public final class MissionRoutes extends AllDirectives {
                         JsonSupport.withBody(
                             HandoffRequest.class,
                             b ->
-                                onSuccess(
-                                    registeredWhereTheMissionIs(id, b.participant(), caller),
-                                    known ->
-                                        workerCommand(
-                                            id,
+                                workerCommand(
+                                    id,
+                                    n,
+                                    r ->
+                                        new Mission.HandOff(
                                             n,
-                                            r ->
-                                                new Mission.HandOff(
-                                                    n,
-                                                    b.role(),
-                                                    b.capabilities(),
-                                                    b.participant(),
-                                                    Fields.text("note", b.note(), false),
-                                                    caller,
-                                                    r)))))));
+                                            b.role(),
+                                            b.capabilities(),
+                                            b.participant().map(this::named),
+                                            Fields.text("note", b.note(), false),
+                                            caller,
+                                            r))))));
   }
 
   private Route submit(Caller caller) {
@@ -309,25 +307,19 @@ public final class MissionRoutes extends AllDirectives {
                             ResolveRequest.class,
                             body -> {
                               Escalation.Action action = body.checkedAction();
-                              Optional<String> participant =
-                                  Fields.optionalName("participant_id", body.participantId());
-                              if (action == Escalation.Action.REASSIGN && participant.isEmpty()) {
-                                throw ApiException.invalid("reassign needs participant_id");
-                              }
-                              String missionId = missionOf(escalationId);
-                              return onSuccess(
-                                  registeredWhereTheMissionIs(missionId, participant, caller),
-                                  known ->
-                                      command(
-                                          missionId,
-                                          r ->
-                                              new Mission.ResolveEscalation(
-                                                  escalationId,
-                                                  action,
-                                                  participant,
-                                                  Fields.text("note", body.note(), false),
-                                                  caller,
-                                                  r)));
+                              Optional<NamedParticipant> participant =
+                                  Fields.optionalName("participant_id", body.participantId())
+                                      .map(this::named);
+                              return command(
+                                  missionOf(escalationId),
+                                  r ->
+                                      new Mission.ResolveEscalation(
+                                          escalationId,
+                                          action,
+                                          participant,
+                                          Fields.text("note", body.note(), false),
+                                          caller,
+                                          r));
                             }))));
   }
 
@@ -361,47 +353,10 @@ public final class MissionRoutes extends AllDirectives {
         .askWithStatus(command::apply, settings.askTimeout());
   }
 
-  /**
-   * Completes when {@code participantId} (if given: the target of a handoff or a reassignment) is
-   * registered in the mission's workspace; fails with a 400 when it is not, instead of letting the
-   * mission wait for a participant that can never be offered it.
-   */
-  private CompletionStage<Boolean> registeredWhereTheMissionIs(
-      String missionId, Optional<String> participantId, Caller caller) {
-    if (participantId.isEmpty()) {
-      return CompletableFuture.completedFuture(true);
-    }
-    String participant = participantId.get();
-    return ask(missionId, r -> new Mission.Get(caller, r))
-        .thenCompose(
-            mission ->
-                sharding
-                    .entityRefFor(
-                        Participant.ENTITY_TYPE_KEY, Fields.id("the participant", participant))
-                    .<View>askWithStatus(
-                        r ->
-                            new Participant.Get(
-                                Caller.in(mission.spec().workspace(), caller.actor()), r),
-                        settings.askTimeout())
-                    .handle(
-                        (view, failure) -> {
-                          Throwable cause =
-                              failure instanceof CompletionException ? failure.getCause() : failure;
-                          if (cause instanceof Rejection.Refusal refusal
-                              && refusal.rejection().code() == Rejection.Code.NOT_FOUND) {
-                            throw ApiException.invalid(
-                                "participant "
-                                    + participant
-                                    + " is not registered in workspace "
-                                    + mission.spec().workspace());
-                          }
-                          if (failure != null) {
-                            throw failure instanceof CompletionException c
-                                ? c
-                                : new CompletionException(failure);
-                          }
-                          return true;
-                        }));
+  /** A participant a request names, with where this node's participant index has it. */
+  private NamedParticipant named(String participantId) {
+    return new NamedParticipant(
+        participantId, participants.lookup(participantId).map(IndexedParticipant::workspace));
   }
 
   private Route respond(StatusCode status, CompletionStage<MissionState> reply) {

@@ -7,10 +7,12 @@ import dev.muster.api.ApiClient;
 import dev.muster.api.ApiClient.Response;
 import dev.muster.api.MusterApplication;
 import dev.muster.api.TestNodes;
+import dev.muster.testing.Eventually;
 import dev.muster.testing.TestDatabase;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -181,11 +183,16 @@ class MissionApiInputTest {
             .body()
             .get("id")
             .asText();
-    Response handedOff =
-        api.post(
-            "/api/v1/missions/" + missionId + "/attempts/1/handoff",
-            "{\"target_participant_id\":\"" + here + "\"}");
-    assertEquals(404, handedOff.status(), "a known participant: the mission answers; " + handedOff);
+    // Once this node's participant index has it (the read side's refresh), the mission decides.
+    Eventually.assertWithin(
+        Duration.ofSeconds(20),
+        () -> {
+          Response handedOff =
+              api.post(
+                  "/api/v1/missions/" + missionId + "/attempts/1/handoff",
+                  "{\"target_participant_id\":\"" + here + "\"}");
+          assertEquals(404, handedOff.status(), "a known participant: " + handedOff);
+        });
   }
 
   @Test

@@ -12,6 +12,7 @@ import dev.muster.coordinator.model.Decision;
 import dev.muster.coordinator.model.Escalation;
 import dev.muster.coordinator.model.MissionSpec;
 import dev.muster.coordinator.model.MissionState;
+import dev.muster.coordinator.model.NamedParticipant;
 import dev.muster.coordinator.model.Phase;
 import dev.muster.coordinator.policy.Deadlines;
 import dev.muster.coordinator.policy.DecisionPolicy;
@@ -133,7 +134,7 @@ public final class Mission
       int attempt,
       Optional<String> role,
       Optional<Set<String>> capabilities,
-      Optional<String> participant,
+      Optional<NamedParticipant> participant,
       String note,
       Caller caller,
       ActorRef<StatusReply<MissionState>> replyTo)
@@ -149,7 +150,7 @@ public final class Mission
   public record ResolveEscalation(
       String escalationId,
       Escalation.Action action,
-      Optional<String> participantId,
+      Optional<NamedParticipant> participant,
       String note,
       Caller caller,
       ActorRef<StatusReply<MissionState>> replyTo)
@@ -462,6 +463,13 @@ public final class Mission
    */
   private ReplyEffect<Event, State> workerCall(Known state, Request request) {
     MissionState mission = state.mission();
+    if (request instanceof HandOff handOff) {
+      Optional<Rejection> stranger =
+          handOff.participant().flatMap(p -> p.refusalFor(mission.spec().workspace()));
+      if (stranger.isPresent()) {
+        return Guarded.refuse(Effect(), handOff, stranger.get());
+      }
+    }
     int number = attemptOf(request);
     Optional<Attempt> found = mission.attempt(number);
     if (found.isEmpty()) {
@@ -534,7 +542,7 @@ public final class Mission
         new Requirements(
             handOff.capabilities().orElse(now_.capabilities()),
             handOff.role().map(Set::of).orElse(now_.roles()),
-            handOff.participant());
+            handOff.participant().map(NamedParticipant::id));
     return decide(
         state,
         List.of(
@@ -609,14 +617,14 @@ public final class Mission
   private ReplyEffect<Event, State> resolveEscalation(Known state, ResolveEscalation resolve) {
     MissionState mission = state.mission();
     Optional<Rejection> refusal =
-        mission.refusalToResolve(resolve.escalationId(), resolve.action());
+        mission.refusalToResolve(resolve.escalationId(), resolve.action(), resolve.participant());
     if (refusal.isPresent()) {
       return Guarded.refuse(Effect(), resolve, refusal.get());
     }
     Escalation.Resolution how =
         new Escalation.Resolution(
             resolve.action(),
-            resolve.participantId(),
+            resolve.participant().map(NamedParticipant::id),
             resolve.note(),
             resolve.caller().actor(),
             clock.instant());
@@ -624,7 +632,10 @@ public final class Mission
         state,
         List.of(new EscalationResolved(resolve.escalationId(), how)),
         new Signal.EscalationResolved(
-            resolve.escalationId(), resolve.action(), resolve.note(), resolve.participantId()),
+            resolve.escalationId(),
+            resolve.action(),
+            resolve.note(),
+            resolve.participant().map(NamedParticipant::id)),
         answer(resolve));
   }
 

@@ -163,11 +163,25 @@ public record MissionState(
   }
 
   /** Why escalation {@code escalationId} cannot be resolved with {@code action}, if it cannot. */
-  public Optional<Rejection> refusalToResolve(String escalationId, Escalation.Action action) {
+  public Optional<Rejection> refusalToResolve(
+      String escalationId, Escalation.Action action, Optional<NamedParticipant> participant) {
+    if (action == Escalation.Action.REASSIGN) {
+      if (participant.isEmpty()) {
+        return Optional.of(Rejection.invalid("reassign needs participant_id"));
+      }
+      Optional<Rejection> stranger = participant.get().refusalFor(spec.workspace());
+      if (stranger.isPresent()) {
+        return stranger;
+      }
+    } else if (participant.isPresent()) {
+      return Optional.of(
+          Rejection.invalid("participant_id goes with reassign only, not " + action.wire()));
+    }
     Optional<Escalation> escalation = escalation(escalationId);
     if (escalation.isEmpty()) {
       return Optional.of(Rejection.notFound("escalation " + escalationId + " does not exist"));
     }
+
     Escalation e = escalation.get();
     if (!e.open()) {
       return Optional.of(

@@ -17,6 +17,7 @@ import dev.muster.coordinator.model.MissionSpec.SpecRef;
 import dev.muster.coordinator.model.MissionSpec.SplitPlan;
 import dev.muster.coordinator.model.MissionSpec.Timeouts;
 import dev.muster.coordinator.model.MissionState;
+import dev.muster.coordinator.model.NamedParticipant;
 import dev.muster.coordinator.model.Phase;
 import dev.muster.registry.inbox.Inbox;
 import dev.muster.runtime.dispatch.Requirements;
@@ -134,7 +135,7 @@ class MissionSerializationTest {
             1,
             Optional.of("reviewer"),
             Optional.of(Set.of("review")),
-            Optional.of("p-9"),
+            Optional.of(new NamedParticipant("p-9", Optional.of("ws"))),
             "n",
             WORKER,
             probe.ref()),

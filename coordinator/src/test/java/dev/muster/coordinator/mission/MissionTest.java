@@ -20,6 +20,7 @@ import dev.muster.coordinator.model.MissionSpec.RetryPolicy;
 import dev.muster.coordinator.model.MissionSpec.SplitPlan;
 import dev.muster.coordinator.model.MissionSpec.Timeouts;
 import dev.muster.coordinator.model.MissionState;
+import dev.muster.coordinator.model.NamedParticipant;
 import dev.muster.coordinator.model.Phase;
 import dev.muster.registry.inbox.Inbox;
 import dev.muster.runtime.dispatch.Requirements;
@@ -409,10 +410,40 @@ class MissionTest {
                 WORKER,
                 r));
     String id = get().escalations().get(0).id();
+    String workspace = get().spec().workspace();
+    for (var refused :
+        List.of(
+            Optional.<NamedParticipant>empty(),
+            Optional.of(new NamedParticipant("p-9", Optional.empty())),
+            Optional.of(new NamedParticipant("p-9", Optional.of("elsewhere"))))) {
+      var answer =
+          run(
+              r ->
+                  new Mission.ResolveEscalation(
+                      id, Escalation.Action.REASSIGN, refused, "", OPS, r));
+      assertEquals(Rejection.Code.INVALID_REQUEST, code(answer.reply()), refused.toString());
+      assertTrue(answer.events().isEmpty());
+    }
+    var stray =
+        run(
+            r ->
+                new Mission.ResolveEscalation(
+                    id,
+                    Escalation.Action.RETRY,
+                    Optional.of(new NamedParticipant("p-9", Optional.of(workspace))),
+                    "",
+                    OPS,
+                    r));
+    assertEquals(Rejection.Code.INVALID_REQUEST, code(stray.reply()), "participant_id with retry");
     run(
         r ->
             new Mission.ResolveEscalation(
-                id, Escalation.Action.REASSIGN, Optional.of("p-9"), "to p-9", OPS, r));
+                id,
+                Escalation.Action.REASSIGN,
+                Optional.of(new NamedParticipant("p-9", Optional.of(workspace))),
+                "to p-9",
+                OPS,
+                r));
     WorkStatus.Waiting waiting = awaitTold(WorkStatus.Waiting.class);
     assertEquals(Optional.of("p-9"), waiting.requirements().participant());
   }
