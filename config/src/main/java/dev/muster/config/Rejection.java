@@ -3,6 +3,8 @@ package dev.muster.config;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
@@ -63,6 +65,18 @@ public record Rejection(Code code, String message) {
   /** This refusal as a command's reply. */
   public <T> StatusReply<T> reply() {
     return StatusReply.error(new Refusal(this));
+  }
+
+  /**
+   * The rejection a failed ask was refused with (through any {@link CompletionException} wrapping
+   * it), or empty when the ask failed otherwise (a timeout, a lost node).
+   */
+  public static Optional<Rejection> of(Throwable failure) {
+    Throwable cause = failure;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause instanceof Refusal refusal ? Optional.of(refusal.rejection()) : Optional.empty();
   }
 
   /** {@code code: message}, for logs. */

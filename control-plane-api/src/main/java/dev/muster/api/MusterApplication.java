@@ -13,6 +13,7 @@ import dev.muster.api.participants.InboxStreamSettings;
 import dev.muster.api.participants.ParticipantRoutes;
 import dev.muster.config.CommonPool;
 import dev.muster.config.NodeSettings;
+import dev.muster.config.SettingsException;
 import dev.muster.config.ids.IdGenerator;
 import dev.muster.config.persistence.JournalMigrations;
 import dev.muster.coordinator.directory.MissionDirectory;
@@ -68,6 +69,11 @@ public final class MusterApplication implements AutoCloseable {
     MissionKeeper.KeeperSettings keeper = MissionKeeper.KeeperSettings.from(config);
     HttpSettings http = HttpSettings.from(config);
     InboxStreamSettings inboxStream = InboxStreamSettings.from(config, registry);
+    if (coordinator.acceptTimeout().compareTo(http.askTimeout()) >= 0) {
+      throw new SettingsException(
+          "coordinator.accept-timeout",
+          "must be shorter than http.ask-timeout (" + http.askTimeout() + ")");
+    }
     Clock clock = Clock.systemUTC();
     IdGenerator ids = IdGenerator.random();
     if (!CommonPool.callbacksPooled()) {
@@ -93,7 +99,8 @@ public final class MusterApplication implements AutoCloseable {
 
       // 5. Every entity, in the order of the layers: registry, runtime, coordinator.
       Participant.init(system, registry, new ShardedInboxes(system, http.askTimeout()), clock);
-      Inbox.init(system, registry, new OfferAcceptance(sharding, coordinator.peerTimeout()), clock);
+      Inbox.init(
+          system, registry, new OfferAcceptance(sharding, coordinator.acceptTimeout()), clock);
       Budget.init(system, budgets, clock);
       Dispatcher.init(
           system,

@@ -84,7 +84,10 @@ public record Amount(long micros) implements Comparable<Amount> {
     return value.scale() < 0 ? value.setScale(0, RoundingMode.UNNECESSARY) : value;
   }
 
-  /** {@code this + other}; refused when the sum is above {@link #MAX}. */
+  /**
+   * {@code this + other}; throws when the sum does not fit a {@code long} of micros (sums above
+   * {@link #MAX} are kept: a total may exceed what one request may carry).
+   */
   public Amount plus(Amount other) {
     return new Amount(Math.addExact(micros, other.micros));
   }

@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The budget API's request and response bodies (snake_case on the wire). Amounts are exact decimals
@@ -17,18 +16,9 @@ import java.util.regex.Pattern;
 final class BudgetApi {
   private BudgetApi() {}
 
-  private static final Pattern SCOPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}");
-
   /** A scope id from the path, checked: {@code ws-1}, {@code mission:m-1}, ... */
   static String scope(String text) {
-    if (!SCOPE.matcher(text).matches()) {
-      throw ApiException.invalid(
-          "a budget scope is 1 to 200 letters, digits and . _ : @ - (starting with a letter or"
-              + " digit), got '"
-              + text
-              + "'");
-    }
-    return text;
+    return Fields.budgetScope("the budget scope", text);
   }
 
   /**

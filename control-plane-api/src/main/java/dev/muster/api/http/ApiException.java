@@ -35,6 +35,14 @@ public final class ApiException extends RuntimeException {
   }
 
   /** 403 {@code forbidden}: the caller may not act there. */
+  /** A read model that is still folding the journal after a start: 503, retry shortly. */
+  public static ApiException loading(String what) {
+    return new ApiException(
+        StatusCodes.SERVICE_UNAVAILABLE,
+        ApiErrors.UNAVAILABLE,
+        what + " is still loading from the journal; retry shortly");
+  }
+
   public static ApiException forbidden(String message) {
     return new ApiException(StatusCodes.FORBIDDEN, ApiErrors.FORBIDDEN, message);
   }

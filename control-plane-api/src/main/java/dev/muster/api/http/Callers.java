@@ -30,7 +30,7 @@ public final class Callers {
                 actor ->
                     inner.apply(
                         new Caller(
-                            nonBlank(workspace).map(w -> Fields.name(WORKSPACE, w)),
+                            workspace.map(Callers::workspace),
                             nonBlank(actor)
                                 .map(a -> Fields.name(ACTOR, a))
                                 .orElse(Caller.DEFAULT_ACTOR)))));
@@ -46,6 +46,15 @@ public final class Callers {
       throw ApiException.forbidden("workspace " + asked.get() + " is not the caller's workspace");
     }
     return caller.workspace().or(() -> asked);
+  }
+
+  /** A blank header is refused, not read as no confinement: it fails closed. */
+  private static String workspace(String header) {
+    if (header.isBlank()) {
+      throw ApiException.invalid(
+          WORKSPACE + " is blank: name a workspace, or leave the header out");
+    }
+    return Fields.name(WORKSPACE, header.trim());
   }
 
   private static Optional<String> nonBlank(Optional<String> value) {

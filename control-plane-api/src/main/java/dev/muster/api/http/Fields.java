@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * The checks of text a request carries, the same on every route. A name (an id, a workspace, a
@@ -20,6 +21,26 @@ public final class Fields {
   private Fields() {}
 
   /** A required name. */
+  private static final Pattern SCOPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}");
+
+  /**
+   * A budget scope ({@code ws-1}, {@code mission:m-1}, ...): 1 to 200 letters, digits and {@code .
+   * _ : @ -}, starting with a letter or digit; the same rule wherever a scope is named (the budget
+   * routes' path, a mission's budget, a participant's boundaries), so that a scope a mission names
+   * is one a budget can be set for.
+   */
+  public static String budgetScope(String field, String value) {
+    if (value == null || !SCOPE.matcher(value).matches()) {
+      throw ApiException.invalid(
+          field
+              + " must be 1 to 200 letters, digits and . _ : @ - (starting with a letter or"
+              + " digit), got '"
+              + value
+              + "'");
+    }
+    return value;
+  }
+
   public static String name(String field, String value) {
     if (value == null || value.isBlank()) {
       throw ApiException.invalid(field + " is required");

@@ -170,7 +170,7 @@ final class MissionApi {
         throw ApiException.invalid(
             "budget.estimate must be above 0 (it is reserved for each attempt): " + Amount.RULE);
       }
-      return new MissionSpec.BudgetRef(Fields.name("budget.scope", scope), estimate);
+      return new MissionSpec.BudgetRef(Fields.budgetScope("budget.scope", scope), estimate);
     }
   }
 
@@ -430,6 +430,7 @@ final class MissionApi {
       Optional<String> parentId,
       Set<String> participants,
       Optional<MissionSpec.SpecRef> spec,
+      int priority,
       Instant submittedAt,
       Instant updatedAt) {
     static MissionSummaryResponse of(MissionSummary s) {
@@ -441,6 +442,7 @@ final class MissionApi {
           s.parentId(),
           new TreeSet<>(s.participants()),
           s.spec(),
+          s.priority(),
           s.submittedAt(),
           s.updatedAt());
     }

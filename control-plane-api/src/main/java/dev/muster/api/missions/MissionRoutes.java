@@ -233,6 +233,9 @@ public final class MissionRoutes extends AllDirectives {
                 "Idempotency-Key",
                 key -> {
                   MissionSpec spec = request.toSpec(coordinator);
+                  // Before anything is looked up: an idempotency key must not tell a caller of
+                  // another workspace whether this workspace used it (404 here, 403 there).
+                  Callers.listScope(caller, Optional.of(spec.workspace()));
                   String id =
                       key.map(
                               k ->
@@ -250,6 +253,9 @@ public final class MissionRoutes extends AllDirectives {
   private Route list(Caller caller) {
     return parameterMap(
         query -> {
+          if (!directory.caughtUp()) {
+            throw ApiException.loading("the mission directory");
+          }
           var filter =
               new MissionDirectory.Filter(
                   Callers.listScope(caller, nonBlank(query.get("workspace"))),
@@ -285,6 +291,9 @@ public final class MissionRoutes extends AllDirectives {
                     () ->
                         parameterMap(
                             query -> {
+                              if (!directory.caughtUp()) {
+                                throw ApiException.loading("the mission directory");
+                              }
                               var page =
                                   directory.escalations(
                                       Callers.listScope(caller, nonBlank(query.get("workspace"))),

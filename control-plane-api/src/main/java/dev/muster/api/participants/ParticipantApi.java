@@ -60,7 +60,10 @@ final class ParticipantApi {
           declared,
           max,
           Fields.names("grants", grants),
-          bounds.flatMap(b -> Fields.optionalName("boundaries.budget_scope", b.budgetScope())),
+          bounds.flatMap(
+              b ->
+                  Optional.ofNullable(b.budgetScope())
+                      .map(v -> Fields.budgetScope("boundaries.budget_scope", v))),
           bounds.flatMap(b -> Fields.optionalName("boundaries.trust_zone", b.trustZone())),
           escalation == null ? EscalationPosture.NONE : escalation.toEscalation(),
           manifest);
@@ -96,7 +99,8 @@ final class ParticipantApi {
         changes =
             changes
                 .withBudgetScope(
-                    Fields.optionalName("boundaries.budget_scope", boundaries.budgetScope()))
+                    Optional.ofNullable(boundaries.budgetScope())
+                        .map(v -> Fields.budgetScope("boundaries.budget_scope", v)))
                 .withTrustZone(
                     Fields.optionalName("boundaries.trust_zone", boundaries.trustZone()));
       }
@@ -122,7 +126,10 @@ final class ParticipantApi {
       int after = afterAttempts == null ? (to.isPresent() ? 1 : 0) : afterAttempts;
       if (after < 0 || after > MAX_ESCALATION_ATTEMPTS) {
         throw ApiException.invalid(
-            "escalation.after_attempts must be between 1 and " + MAX_ESCALATION_ATTEMPTS);
+            "escalation.after_attempts must be between 0 and "
+                + MAX_ESCALATION_ATTEMPTS
+                + ", got "
+                + after);
       }
       return new EscalationPosture(to, after);
     }

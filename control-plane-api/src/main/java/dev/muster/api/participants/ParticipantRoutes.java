@@ -3,7 +3,6 @@ package dev.muster.api.participants;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.muster.api.http.ApiErrors;
 import dev.muster.api.http.ApiException;
 import dev.muster.api.http.Callers;
 import dev.muster.api.http.Cursor;
@@ -159,10 +158,7 @@ public final class ParticipantRoutes extends AllDirectives {
           Optional<String> after = Cursor.decode(Optional.ofNullable(query.get("cursor")));
           var status = ParticipantApi.parseStatus(Optional.ofNullable(query.get("status")));
           if (!index.ready()) {
-            throw new ApiException(
-                StatusCodes.SERVICE_UNAVAILABLE,
-                ApiErrors.UNAVAILABLE,
-                "the participant index is still loading; retry shortly");
+            throw ApiException.loading("the participant index");
           }
           IndexState.Page page =
               index.list(

@@ -67,6 +67,8 @@ class MissionApiInputTest {
         Arguments.of(OK + ",\"split\":{\"join\":\"all\",\"children\":[]}}", "children"),
         Arguments.of(OK + ",\"split\":{\"children\":[{\"input\":{}}]}}", "title"),
         Arguments.of(OK + ",\"budget\":{\"scope\":\"ws-1\",\"estimate\":-1}}", "estimate"),
+        Arguments.of(
+            OK + ",\"budget\":{\"scope\":\"team budget\",\"estimate\":1}}", "budget.scope"),
         Arguments.of(OK + ",\"required_capabilities\":[\"\"]}", "required_capabilities"));
   }
 
@@ -111,6 +113,16 @@ class MissionApiInputTest {
         404,
         api.post("/api/v1/escalations/" + missionId + ".e7/resolve", "{\"action\":\"retry\"}")
             .status());
+  }
+
+  @Test
+  void aBlankWorkspaceHeaderIsRefusedNotReadAsUnconfined() {
+    Response r =
+        api.send(
+            HttpRequest.newBuilder(api.uri("/api/v1/missions/" + missionId))
+                .header("X-Muster-Workspace", " ")
+                .GET());
+    assertEquals(400, r.status(), r.toString());
   }
 
   @Test
@@ -213,6 +225,17 @@ class MissionApiInputTest {
                 .header("Idempotency-Key", "k-1")
                 .POST(HttpRequest.BodyPublishers.ofString(OK + ",\"priority\":5}")));
     assertEquals(409, different.status(), different.toString());
+    Response fromElsewhere =
+        api.send(
+            HttpRequest.newBuilder(api.uri("/api/v1/missions"))
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", "k-1")
+                .header("X-Muster-Workspace", "ws-2")
+                .POST(HttpRequest.BodyPublishers.ofString(OK + "}")));
+    assertEquals(
+        403,
+        fromElsewhere.status(),
+        "the same answer whether ws-1 used the key or not: " + fromElsewhere);
   }
 
   @Test

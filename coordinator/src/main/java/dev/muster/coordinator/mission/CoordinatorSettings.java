@@ -14,6 +14,7 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 public record CoordinatorSettings(
     Duration offerRetryInterval,
     Duration peerTimeout,
+    Duration acceptTimeout,
     String escalationTarget,
     RetryPolicy defaultRetryPolicy,
     Timeouts defaultTimeouts,
@@ -53,6 +54,7 @@ public record CoordinatorSettings(
     return new CoordinatorSettings(
         Settings.positiveDuration(muster, "coordinator.offer-retry-interval"),
         Settings.positiveDuration(muster, "coordinator.peer-timeout"),
+        Settings.positiveDuration(muster, "coordinator.accept-timeout"),
         target,
         new RetryPolicy(maxAttempts, initial.toMillis(), multiplier, max.toMillis(), Set.of()),
         new Timeouts(

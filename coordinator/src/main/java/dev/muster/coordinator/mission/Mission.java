@@ -195,6 +195,12 @@ public final class Mission
   /** Time to place the offer of {@code attempt} once more. */
   record PlaceOfferAgain(int attempt) implements Command {}
 
+  /** Placing the recovery request of a resolved escalation got no answer; try again later. */
+  record RecoveryUnplaced(String escalationId, String problem) implements Command {}
+
+  /** Time to place the recovery request of {@code escalationId} once more. */
+  record RequestRecoveryAgain(String escalationId) implements Command {}
+
   /** A child answered (its state after being submitted): it may have finished already. */
   record ChildSeen(String childId, Phase phase) implements Command {}
 
@@ -364,6 +370,10 @@ public final class Mission
         .onCommand(ReservationDenied.class, this::reservationDenied)
         .onCommand(BudgetUnsettled.class, this::budgetUnsettled)
         .onCommand(SettleAgain.class, (s, c) -> settleAgain(s.mission()))
+        .onCommand(RecoveryUnplaced.class, this::recoveryUnplaced)
+        .onCommand(
+            RequestRecoveryAgain.class,
+            (s, c) -> acting(() -> actions.requestRecovery(s.mission(), c.escalationId())))
         .onCommand(ChildSeen.class, this::childSeen)
         .onCommand(PeersUnanswered.class, this::peersUnanswered)
         .onCommand(CallPeersAgain.class, (s, c) -> acting(() -> actions.callPeers(s.mission())))
@@ -679,6 +689,20 @@ public final class Mission
         List.of(new ChildReported(childId, outcome, clock.instant())),
         new Signal.ChildReported(childId, outcome),
         answer);
+  }
+
+  private ReplyEffect<Event, State> recoveryUnplaced(Known state, RecoveryUnplaced unplaced) {
+    context
+        .getLog()
+        .warn(
+            "Mission {}: the recovery request of {} was not placed ({}); again in {}",
+            missionId,
+            unplaced.escalationId(),
+            unplaced.problem(),
+            settings.offerRetryInterval());
+    timers.startSingleTimer(
+        new RequestRecoveryAgain(unplaced.escalationId()), settings.offerRetryInterval());
+    return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> peersUnanswered(Known state, PeersUnanswered unanswered) {

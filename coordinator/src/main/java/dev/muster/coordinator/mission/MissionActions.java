@@ -15,11 +15,9 @@ import dev.muster.runtime.dispatch.WorkStatus;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.pattern.StatusReply;
 
 /**
  * What a mission does in the world once its decisions are journaled: reserves its budget and places
@@ -87,7 +85,7 @@ final class MissionActions {
             .commit(
                 budget.get().scope(), offerMessageId(missionId, attempt.number()), attempt.cost()),
         (committed, failure) ->
-            failure == null || refused(failure)
+            failure == null || Rejection.of(failure).isPresent()
                 ? Mission.PeerAnswered.INSTANCE
                 : new Mission.BudgetUnsettled(attempt.number(), failure.toString()));
   }
@@ -110,7 +108,10 @@ final class MissionActions {
                 payload));
   }
 
-  /** An operator confirmed an escalation's recovery action: ask the participant to carry it out. */
+  /**
+   * An operator confirmed an escalation's recovery action: ask the participant to carry it out
+   * (placed again while the inbox does not answer; the message id makes a repeat harmless).
+   */
   void requestRecovery(MissionState mission, String escalationId) {
     Escalation escalation = mission.escalation(escalationId).orElseThrow();
     mission.attempts().stream()
@@ -123,16 +124,21 @@ final class MissionActions {
                       .createObjectNode()
                       .put("escalation_id", escalationId)
                       .put("recovery_action", escalation.recoveryAction().orElse(""));
-              links
-                  .inboxes()
-                  .place(
-                      attempt.participantId(),
-                      new Inbox.Draft(
-                          escalationId + ".recovery",
-                          Inbox.MessageType.RECOVERY_REQUESTED,
-                          missionId,
-                          attempt.number(),
-                          payload));
+              context.pipeToSelf(
+                  links
+                      .inboxes()
+                      .place(
+                          attempt.participantId(),
+                          new Inbox.Draft(
+                              escalationId + ".recovery",
+                              Inbox.MessageType.RECOVERY_REQUESTED,
+                              missionId,
+                              attempt.number(),
+                              payload)),
+                  (placed, failure) ->
+                      failure == null || Rejection.of(failure).isPresent()
+                          ? Mission.PeerAnswered.INSTANCE
+                          : new Mission.RecoveryUnplaced(escalationId, failure.toString()));
             });
   }
 
@@ -165,12 +171,15 @@ final class MissionActions {
     }
   }
 
-  /** Submits unfinished children, cancels them when the mission was cancelled, reports upwards. */
+  /**
+   * Submits unfinished children while they are needed; once the mission ended (however: a `first`
+   * join's winner leaves siblings nobody needs), cancels those still unfinished; reports upwards.
+   */
   void callPeers(MissionState mission) {
     if (mission.phase() == Phase.SPLIT || mission.phase() == Phase.ESCALATED) {
       submitChildren(mission);
     }
-    if (mission.phase() == Phase.CANCELLED || mission.phase() == Phase.STOOD_DOWN) {
+    if (mission.phase().isFinal()) {
       mission
           .unfinishedChildren()
           .forEach(child -> cancelChild(child, "the parent ended " + mission.phase().wire()));
@@ -216,15 +225,18 @@ final class MissionActions {
       CompletionStage<MissionState> call, Function<MissionState, Mission.Command> onAnswer) {
     context.pipeToSelf(
         call,
-        (state, failure) ->
-            failure == null
-                ? onAnswer.apply(state)
-                : new Mission.PeersUnanswered(failure.toString()));
-  }
-
-  private static boolean refused(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-    return cause instanceof Rejection.Refusal || cause instanceof StatusReply.ErrorMessage;
+        (state, failure) -> {
+          if (failure == null) {
+            return onAnswer.apply(state);
+          }
+          if (Rejection.of(failure).isPresent()) {
+            // A refusal is the peer's answer (a child that was never created, a parent that no
+            // longer has it): asking again would be refused again.
+            context.getLog().warn("Mission {}: a peer refused: {}", missionId, failure.toString());
+            return Mission.PeerAnswered.INSTANCE;
+          }
+          return new Mission.PeersUnanswered(failure.toString());
+        });
   }
 
   private static JsonNode offerPayload(MissionState mission) {

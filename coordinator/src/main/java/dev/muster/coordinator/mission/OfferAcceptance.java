@@ -38,15 +38,10 @@ public final class OfferAcceptance implements AckListener {
             timeout)
         .handle(
             (state, failure) -> {
-              if (failure == null || refused(failure)) {
+              if (failure == null || Rejection.of(failure).isPresent()) {
                 return Done.getInstance();
               }
               throw new CompletionException(failure);
             });
-  }
-
-  private static boolean refused(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-    return cause instanceof Rejection.Refusal;
   }
 }

@@ -35,7 +35,10 @@ public record Attempt(
     FAILED,
     /** Ended by the coordinator (stalled, cancelled, a sibling won, the budget ran out). */
     STOOD_DOWN,
-    /** Never started: the inbox refused it, the worker declined it, or the offer expired. */
+    /**
+     * Never started: the inbox refused it or the worker declined it (an expired offer is
+     * STOOD_DOWN).
+     */
     WITHDRAWN,
     /** The worker handed it to another role or participant. */
     HANDED_OFF;

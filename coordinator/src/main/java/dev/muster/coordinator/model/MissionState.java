@@ -254,7 +254,7 @@ public record MissionState(
     return withAttempt(number, a -> a.failed(failure, cost, at), at);
   }
 
-  /** The attempt never started: refused by the inbox, declined by the worker, or expired. */
+  /** The attempt never started: refused by the inbox or declined by the worker. */
   public MissionState withdrawn(int number, String reason, Instant at) {
     return withAttempt(number, a -> a.ended(Attempt.State.WITHDRAWN, reason, at), at);
   }

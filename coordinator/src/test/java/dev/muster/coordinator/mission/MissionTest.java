@@ -1,6 +1,7 @@
 package dev.muster.coordinator.mission;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,6 +74,7 @@ class MissionTest {
       new CoordinatorSettings(
           base.offerRetryInterval(),
           base.peerTimeout(),
+          base.acceptTimeout(),
           "operators",
           new RetryPolicy(3, 50, 2.0, 1000, Set.of()),
           new Timeouts(60_000, 600_000, 30_000),
@@ -465,12 +467,21 @@ class MissionTest {
     assertTrue(inboxes.of(Inbox.MessageType.RECOVERY_REQUESTED).isEmpty(), "never automatic");
 
     String id = escalated.escalations().get(0).id();
+    inboxes.unanswered.set(2);
     run(
         r ->
             new Mission.ResolveEscalation(
                 id, Escalation.Action.CONFIRM_RECOVERY, Optional.empty(), "ok", OPS, r));
+    // The first two placings get no answer: the request is placed again until one is taken.
     Eventually.assertWithin(
-        WAIT, () -> assertEquals(1, inboxes.of(Inbox.MessageType.RECOVERY_REQUESTED).size()));
+        WAIT, () -> assertEquals(3, inboxes.of(Inbox.MessageType.RECOVERY_REQUESTED).size()));
+    assertEquals(
+        1,
+        inboxes.of(Inbox.MessageType.RECOVERY_REQUESTED).stream()
+            .map(p -> p.draft().messageId())
+            .distinct()
+            .count(),
+        "the same message each time");
     assertEquals(
         "drop table tmp",
         inboxes
@@ -526,6 +537,30 @@ class MissionTest {
     run(r -> new Mission.ReportChild("m-1.c2", Phase.SUCCEEDED, r));
     assertEquals(Phase.SUCCEEDED, get().phase());
     assertEquals(List.of(Decision.Kind.SPLIT, Decision.Kind.COMPLETE), decisions());
+  }
+
+  @Test
+  void aFirstJoinsWinnerEndsTheParentWhichKeepsCancellingTheSiblingsUntilTheyAnswer() {
+    List<ChildSpec> children =
+        List.of(
+            new ChildSpec("a", Set.of("code"), Set.of(), input),
+            new ChildSpec("b", Set.of("code"), Set.of(), input));
+    submit(
+        spec(
+            settings.defaultTimeouts(),
+            Optional.of(new SplitPlan(JoinMode.parse("first"), children)),
+            false));
+    Eventually.assertWithin(WAIT, () -> assertEquals(2, peers.submitted.size()));
+    run(r -> new Mission.ReportChild("m-1.c1", Phase.SUCCEEDED, r));
+    assertEquals(Phase.SUCCEEDED, get().phase());
+    // The double never answers a cancel: the parent, though it succeeded, asks again.
+    Eventually.assertWithin(
+        WAIT,
+        () ->
+            assertTrue(
+                peers.cancelled.stream().filter("m-1.c2"::equals).count() >= 3,
+                peers.cancelled.toString()));
+    assertFalse(peers.cancelled.contains("m-1.c1"), "the winner is not cancelled");
   }
 
   @Test

@@ -10,6 +10,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A test double of the participants' inboxes for Mission's entity tests: the test says which
@@ -20,11 +22,17 @@ final class RecordingInboxes implements Inboxes {
   final Set<String> refusing = Collections.synchronizedSet(new HashSet<>());
   final List<Placed> placed = new CopyOnWriteArrayList<>();
 
+  /** How many placings from now on go unanswered (an ask that timed out). */
+  final AtomicInteger unanswered = new AtomicInteger();
+
   record Placed(String participantId, Inbox.Draft draft) {}
 
   @Override
   public CompletionStage<Inbox.EnqueueResult> place(String participantId, Inbox.Draft draft) {
     placed.add(new Placed(participantId, draft));
+    if (unanswered.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      return CompletableFuture.failedFuture(new TimeoutException("no answer from the inbox"));
+    }
     return CompletableFuture.completedFuture(
         refusing.contains(participantId) && draft.type() == Inbox.MessageType.TASK_OFFER
             ? new Inbox.Refused(Rejection.of(Rejection.Code.INBOX_FULL, "inbox full"))
