@@ -47,11 +47,16 @@ public final class MissionKeeper {
 
   /** The keeper's settings ({@code muster.coordinator.keeper.*}). */
   public record KeeperSettings(
-      Duration sweepInterval, Duration afterNodeLeft, int parallelism, Duration askTimeout) {
+      Duration sweepInterval,
+      Duration catchUpPoll,
+      Duration afterNodeLeft,
+      int parallelism,
+      Duration askTimeout) {
     public static KeeperSettings from(Config config) {
       Config muster = config.getConfig("muster");
       return new KeeperSettings(
           Settings.positiveDuration(muster, "coordinator.keeper.sweep-interval"),
+          Settings.positiveDuration(muster, "coordinator.keeper.catch-up-poll"),
           Settings.positiveDuration(muster, "coordinator.keeper.after-node-left"),
           Settings.positiveInt(muster, "coordinator.keeper.parallelism"),
           Settings.positiveDuration(muster, "coordinator.peer-timeout"));
@@ -91,7 +96,7 @@ public final class MissionKeeper {
                           sweep -> {
                             if (!directory.caughtUp()) {
                               timers.startSingleTimer(
-                                  "catch-up", Sweep.INSTANCE, Duration.ofMillis(200));
+                                  "catch-up", Sweep.INSTANCE, settings.catchUpPoll());
                               return Behaviors.same();
                             }
                             directory
