@@ -156,16 +156,25 @@ final class Backlog {
 
   /**
    * Takes in a mission's status when it is newer than what the backlog knows; answers whether it
-   * changed anything. {@code orEqual}: a status of the same version counts too (the answer to a
-   * proposal that was not taken, which says the mission still waits).
+   * changed anything (a newer version that says the same, such as an offered attempt now running,
+   * only moves the version on). {@code orEqual}: a status of the same version counts too (the
+   * answer to a proposal that was not taken, which says the mission still waits).
    */
   boolean apply(WorkStatus status, Instant now, boolean orEqual) {
     if (!status.workspace().equals(workspace)) {
       return false;
     }
-    long known =
-        versions.getOrDefault(status.missionId(), idle.getOrDefault(status.missionId(), -1L));
+    String id = status.missionId();
+    long known = versions.getOrDefault(id, idle.getOrDefault(id, -1L));
     if (status.version() < known || (status.version() == known && !orEqual)) {
+      return false;
+    }
+    if (saysTheSame(status)) {
+      if (status instanceof WorkStatus.Idle) {
+        idle.put(id, status.version());
+      } else {
+        versions.put(id, status.version());
+      }
       return false;
     }
     forget(status.missionId());
@@ -191,6 +200,22 @@ final class Backlog {
       }
     }
     return true;
+  }
+
+  /** Whether the backlog already holds what {@code status} says, whatever its version. */
+  private boolean saysTheSame(WorkStatus status) {
+    String id = status.missionId();
+    if (status instanceof WorkStatus.Holding h) {
+      Hold hold = holds.get(id);
+      return hold != null
+          && hold.proposedAt().isEmpty()
+          && hold.attempt() == h.attempt()
+          && hold.participantId().equals(h.participantId());
+    }
+    if (status instanceof WorkStatus.Idle) {
+      return idle.containsKey(id);
+    }
+    return false;
   }
 
   /**

@@ -35,12 +35,13 @@ import org.apache.pekko.pattern.StatusReply;
  * <p>It keeps nothing in the journal: the missions do, and their statuses are versioned by their
  * journal sequence numbers. A dispatcher that starts (first use, a node lost, a rebalance) waits
  * for this node's read side of the missions ({@link OpenWork}) to have caught up, takes the open
- * work of its workspace from it, then lets {@code muster.dispatch.settle} pass (the read side's
- * lag, so that attempts started just before are counted) before it offers anything. Every {@code
- * reconcile-interval} it compares itself with the read side and takes in what is newer there, so a
- * lost status cannot leave a participant's room taken or a mission forgotten. It passivates only
- * when its backlog has been empty for {@code passivate-idle-after}; a dispatcher that starts with
- * no open work in the read side offers at once (a mission that waits tells it so itself).
+ * work of its workspace from it, and {@code muster.dispatch.settle} later (the read side's lag)
+ * what the read side learned meanwhile, so that attempts started just before are counted; with open
+ * work it offers nothing before then, without it offers at once (a mission that waits tells it so
+ * itself). Every {@code reconcile-interval} it compares itself with the read side and takes in what
+ * is newer there, so a lost status cannot leave a participant's room taken or a mission forgotten.
+ * It passivates only when its backlog has been empty for {@code passivate-idle-after}; one that
+ * fails starts again from the read side.
  */
 public final class Dispatcher {
 

@@ -606,6 +606,20 @@ class BacklogTest {
             0,
             1),
         Arguments.of(
+            "a higher version that says the same (the offered attempt now runs) moves the version on",
+            List.of(holding("m", 5, 1, "p1")),
+            holding("m", 6, 1, "p1"),
+            false,
+            1,
+            0),
+        Arguments.of(
+            "a higher idle after an idle moves the version on",
+            List.of(idle("m", 5)),
+            idle("m", 7),
+            false,
+            0,
+            0),
+        Arguments.of(
             "a status older than the first one known, an idle one, is ignored",
             List.of(idle("m", 5)),
             holding("m", 4, 1, "p1"),
@@ -642,6 +656,11 @@ class BacklogTest {
     assertEquals(takenIn, desk.submit(incoming), rule);
     assertEquals(loadOfP1, desk.load("p1"), rule);
     assertEquals(waiting, desk.view(10, Optional.empty()).waiting(), rule);
+    assertEquals(
+        Math.max(
+            incoming.version(), known.stream().mapToLong(WorkStatus::version).max().orElse(-1)),
+        incoming.workspace().equals(WS) ? desk.backlog.version("m") : incoming.version(),
+        rule + ": the newest version is known");
   }
 
   /** A mission's history up to its end (idle, version 5), then a late status of version 3. */
