@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -348,7 +347,8 @@ final class BacklogBench {
             .whenComplete(
                 (done, failure) -> {
                   if (failure != null) {
-                    count(errors, "complete " + failure.getClass().getSimpleName());
+                    Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+                    count(errors, "complete " + cause.getClass().getSimpleName());
                   } else if (!done.ok()) {
                     count(
                         errors,
@@ -391,35 +391,24 @@ final class BacklogBench {
    */
   private static int submit(
       Http http, String capability, int count, int concurrency, long scheduleToStartMs) {
-    Semaphore inFlight = new Semaphore(concurrency);
-    LongAdder ok = new LongAdder();
-    LongAdder failed = new LongAdder();
-    for (int i = 0; i < count; i++) {
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("workspace", WORKSPACE);
-      body.put("title", capability + " " + i);
-      body.put("required_capabilities", List.of(capability));
-      body.put("input", Map.of("k", i));
-      body.put(
-          "timeouts",
-          Map.of("schedule_to_start_ms", scheduleToStartMs > 0 ? scheduleToStartMs : 3_600_000L));
-      inFlight.acquireUninterruptibly();
-      http.post("/api/v1/missions", body)
-          .whenComplete(
-              (r, e) -> {
-                if (e == null && r.ok()) {
-                  ok.increment();
-                } else {
-                  failed.increment();
-                }
-                inFlight.release();
-              });
-    }
-    inFlight.acquireUninterruptibly(concurrency);
-    if (failed.sum() > 0) {
-      System.err.println(failed.sum() + " of " + count + " submissions failed");
-    }
-    return (int) ok.sum();
+    long wait = scheduleToStartMs > 0 ? scheduleToStartMs : 3_600_000L;
+    return ScaleBench.concurrently(
+        count,
+        concurrency,
+        i ->
+            http.post(
+                "/api/v1/missions",
+                Map.of(
+                    "workspace",
+                    WORKSPACE,
+                    "title",
+                    capability + " " + i,
+                    "required_capabilities",
+                    List.of(capability),
+                    "input",
+                    Map.of("k", i),
+                    "timeouts",
+                    Map.of("schedule_to_start_ms", wait))));
   }
 
   /** The backlog's count of waiting missions in the benchmark's workspace. */

@@ -191,7 +191,8 @@ final class ScaleBench {
                     Map.of("i", i))));
   }
 
-  private static int concurrently(
+  /** Runs {@code count} calls, {@code concurrency} in flight; answers how many were 2xx. */
+  static int concurrently(
       int count,
       int concurrency,
       java.util.function.IntFunction<CompletableFuture<Http.Response>> call) {
