@@ -387,7 +387,7 @@ final class BacklogBench {
 
   /**
    * Submits {@code count} missions for {@code capability}, {@code concurrency} in flight; each
-   * waits up to {@code scheduleToStartMs} (0: the node's default) for a capable participant.
+   * waits up to {@code scheduleToStartMs} (0: an hour) for a capable participant.
    */
   private static int submit(
       Http http, String capability, int count, int concurrency, long scheduleToStartMs) {
