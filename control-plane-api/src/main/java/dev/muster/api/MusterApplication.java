@@ -36,8 +36,8 @@ import dev.muster.runtime.node.MusterNode;
 import dev.muster.runtime.node.RuntimeSettings;
 import java.net.InetSocketAddress;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -158,19 +158,18 @@ public final class MusterApplication implements AutoCloseable {
     return binding.localAddress();
   }
 
-  /** Stops the node the way SIGTERM does: CoordinatedShutdown, shards handed off. */
+  /**
+   * Stops the node the way SIGTERM does: CoordinatedShutdown, shards handed off; waits as long as
+   * its phases may take together ({@code pekko.coordinated-shutdown.phases}).
+   */
   @Override
   public void close() {
+    long atMost = CoordinatedShutdown.get(system).totalTimeout().toMillis();
     system.terminate();
     try {
-      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      system.getWhenTerminated().toCompletableFuture().get(atMost, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
-      throw new IllegalStateException("Muster did not stop within 30 s", e);
+      throw new IllegalStateException("Muster did not stop within " + atMost + " ms", e);
     }
-  }
-
-  /** Blocks until the node has stopped (for Main). */
-  public void awaitTermination(Duration atMost) throws Exception {
-    system.getWhenTerminated().toCompletableFuture().get(atMost.toMillis(), TimeUnit.MILLISECONDS);
   }
 }
