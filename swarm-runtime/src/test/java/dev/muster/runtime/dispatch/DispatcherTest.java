@@ -36,6 +36,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -69,16 +70,19 @@ class DispatcherTest {
   private static final Caller OPS = Caller.unconfined("ops");
 
   /** Small durations; reconciliation and passivation out of the way unless a test wants them. */
-  private static final DispatchSettings SETTINGS =
-      new DispatchSettings(
-          Duration.ofSeconds(1),
-          Duration.ofSeconds(1),
-          RETRY,
-          SETTLE,
-          Duration.ofMillis(50),
-          Duration.ofMinutes(10),
-          Duration.ofMinutes(10),
-          10_000);
+  private static final DispatchSettings SETTINGS = settings(SETTLE, Duration.ofMinutes(10));
+
+  private static DispatchSettings settings(Duration settle, Duration reconcileInterval) {
+    return new DispatchSettings(
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(1),
+        RETRY,
+        settle,
+        Duration.ofMillis(50),
+        reconcileInterval,
+        Duration.ofMinutes(10),
+        10_000);
+  }
 
   @TempDir static Path dataDir;
 
@@ -162,38 +166,44 @@ class DispatcherTest {
     @Override
     public CompletionStage<WorkStatus> offer(
         String workspace, String missionId, int attempt, String participantId) {
-      calls.ref().tell(new Offer(workspace, missionId, attempt, participantId, Instant.now()));
-      if (unanswered.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-        return CompletableFuture.failedFuture(new TimeoutException("the mission did not answer"));
-      }
-      WorkStatus status =
-          statuses.computeIfPresent(
-              missionId,
-              (id, now) ->
-                  now instanceof WorkStatus.Waiting w && w.attempt() == attempt
-                      ? endInsteadOfTaking
-                          ? new WorkStatus.Idle(id, workspace, w.version() + 1)
-                          : new WorkStatus.Holding(
-                              id, workspace, w.version() + 1, attempt, participantId)
-                      : now);
-      return CompletableFuture.completedFuture(status);
+      return answer(
+          new Offer(workspace, missionId, attempt, participantId, Instant.now()),
+          missionId,
+          attempt,
+          w ->
+              endInsteadOfTaking
+                  ? new WorkStatus.Idle(missionId, workspace, w.version() + 1)
+                  : new WorkStatus.Holding(
+                      missionId, workspace, w.version() + 1, attempt, participantId));
     }
 
     @Override
     public CompletionStage<WorkStatus> giveUp(
         String workspace, String missionId, int attempt, String why) {
-      calls.ref().tell(new GiveUp(workspace, missionId, attempt, why, Instant.now()));
+      return answer(
+          new GiveUp(workspace, missionId, attempt, why, Instant.now()),
+          missionId,
+          attempt,
+          w -> new WorkStatus.Idle(missionId, workspace, w.version() + 1));
+    }
+
+    /**
+     * Records {@code call}, then fails it while calls are to go unanswered, or answers the
+     * mission's status: {@code next} of it when it waits for {@code attempt}, else as it is.
+     */
+    private CompletionStage<WorkStatus> answer(
+        Call call, String missionId, int attempt, Function<WorkStatus.Waiting, WorkStatus> next) {
+      calls.ref().tell(call);
       if (unanswered.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         return CompletableFuture.failedFuture(new TimeoutException("the mission did not answer"));
       }
-      WorkStatus status =
+      return CompletableFuture.completedFuture(
           statuses.computeIfPresent(
               missionId,
               (id, now) ->
                   now instanceof WorkStatus.Waiting w && w.attempt() == attempt
-                      ? new WorkStatus.Idle(id, workspace, w.version() + 1)
-                      : now);
-      return CompletableFuture.completedFuture(status);
+                      ? next.apply(w)
+                      : now));
     }
   }
 
@@ -240,10 +250,10 @@ class DispatcherTest {
             workspace, settings, index, missions, openWork, Clock.systemUTC(), Optional.empty()));
   }
 
-  private void register(String id, String workspace, Set<String> capabilities, int max)
-      throws Exception {
+  /** Registers a participant with room for one attempt. */
+  private void register(String id, String workspace, Set<String> capabilities) throws Exception {
     Registration registration =
-        new Registration(workspace, Kind.FLEET_WORKER, Set.of("worker"), capabilities, max);
+        new Registration(workspace, Kind.FLEET_WORKER, Set.of("worker"), capabilities, 1);
     View view =
         ClusterSharding.get(system)
             .entityRefFor(Participant.ENTITY_TYPE_KEY, id)
@@ -257,6 +267,13 @@ class DispatcherTest {
   private void awaitIndexed(String id) {
     Eventually.assertWithin(
         TIMEOUT, () -> assertTrue(index.lookup(id).isPresent(), id + " is not indexed yet"));
+  }
+
+  /** {@link #register}, then waits until the capability index has it. */
+  private void registerIndexed(String id, String workspace, Set<String> capabilities)
+      throws Exception {
+    register(id, workspace, capabilities);
+    awaitIndexed(id);
   }
 
   private static WorkStatus.Waiting waiting(
@@ -314,8 +331,7 @@ class DispatcherTest {
   @Test
   void aStartingDispatcherTakesTheOpenWorkOnceTheReadSideCaughtUpAndOffersItAfterSettling()
       throws Exception {
-    register("start-p1", "ws-start", Set.of("java"), 1);
-    awaitIndexed("start-p1");
+    registerIndexed("start-p1", "ws-start", Set.of("java"));
     TestProbe<Call> calls = testKit.createTestProbe();
     RecordingMissions missions = new RecordingMissions(calls);
     FakeOpenWork openWork = new FakeOpenWork(false);
@@ -345,8 +361,7 @@ class DispatcherTest {
   @Test
   void anAttemptTheReadSideLearnsOfWhileSettlingIsCountedBeforeAnythingIsOffered()
       throws Exception {
-    register("lag-p1", "ws-lag", Set.of("java"), 1);
-    awaitIndexed("lag-p1");
+    registerIndexed("lag-p1", "ws-lag", Set.of("java"));
     TestProbe<Call> calls = testKit.createTestProbe();
     RecordingMissions missions = new RecordingMissions(calls);
     FakeOpenWork openWork = new FakeOpenWork(true);
@@ -373,20 +388,10 @@ class DispatcherTest {
 
   @Test
   void aDispatcherThatFindsNoOpenWorkOffersAtOnce() throws Exception {
-    register("now-p1", "ws-now", Set.of("java"), 1);
-    awaitIndexed("now-p1");
+    registerIndexed("now-p1", "ws-now", Set.of("java"));
     TestProbe<Call> calls = testKit.createTestProbe();
     RecordingMissions missions = new RecordingMissions(calls);
-    DispatchSettings longSettle =
-        new DispatchSettings(
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(1),
-            RETRY,
-            Duration.ofMinutes(5),
-            Duration.ofMillis(50),
-            Duration.ofMinutes(10),
-            Duration.ofMinutes(10),
-            10_000);
+    DispatchSettings longSettle = settings(Duration.ofMinutes(5), Duration.ofMinutes(10));
     ActorRef<Dispatcher.Command> dispatcher =
         start("ws-now", longSettle, missions, new FakeOpenWork(true));
     tell(dispatcher, missions, waiting("now-m1", "ws-now", Set.of("java")));
@@ -396,10 +401,8 @@ class DispatcherTest {
   @Test
   void aWaitingMissionIsOfferedToAParticipantWithRoomAndTheNextOneWhenTheRoomIsFreeAgain()
       throws Exception {
-    register("room-p1", "ws-room", Set.of("java"), 1);
-    register("room-py", "ws-room", Set.of("py"), 1);
-    awaitIndexed("room-p1");
-    awaitIndexed("room-py");
+    registerIndexed("room-p1", "ws-room", Set.of("java"));
+    registerIndexed("room-py", "ws-room", Set.of("py"));
     TestProbe<Call> calls = testKit.createTestProbe();
     RecordingMissions missions = new RecordingMissions(calls);
     ActorRef<Dispatcher.Command> dispatcher =
@@ -424,8 +427,7 @@ class DispatcherTest {
 
   @Test
   void anOfferThatGetsNoAnswerIsMadeAgainAfterTheRetryInterval() throws Exception {
-    register("retry-p1", "ws-retry", Set.of("java"), 1);
-    awaitIndexed("retry-p1");
+    registerIndexed("retry-p1", "ws-retry", Set.of("java"));
     TestProbe<Call> calls = testKit.createTestProbe();
     RecordingMissions missions = new RecordingMissions(calls);
     missions.unanswered.set(2);
@@ -452,8 +454,7 @@ class DispatcherTest {
 
   @Test
   void anOfferAnsweredWithTheMissionsEndFreesTheParticipant() throws Exception {
-    register("end-p1", "ws-end", Set.of("java"), 1);
-    awaitIndexed("end-p1");
+    registerIndexed("end-p1", "ws-end", Set.of("java"));
     TestProbe<Call> calls = testKit.createTestProbe();
     RecordingMissions missions = new RecordingMissions(calls);
     missions.endInsteadOfTaking = true;
@@ -478,7 +479,7 @@ class DispatcherTest {
     tell(dispatcher, missions, waiting("late-m1", "ws-late", Set.of("java")));
     Eventually.assertWithin(TIMEOUT, () -> assertEquals(1, view(dispatcher).waiting()));
 
-    register("late-p1", "ws-late", Set.of("java"), 1);
+    register("late-p1", "ws-late", Set.of("java"));
     assertOffered(offer(calls), "late-m1", "late-p1");
   }
 
@@ -509,8 +510,7 @@ class DispatcherTest {
 
   @Test
   void aMissionNobodyCapableCanTakeIsGivenUpAfterItsScheduleToStart() throws Exception {
-    register("give-p1", "ws-give", Set.of("java"), 1);
-    awaitIndexed("give-p1");
+    registerIndexed("give-p1", "ws-give", Set.of("java"));
     TestProbe<Call> calls = testKit.createTestProbe();
     RecordingMissions missions = new RecordingMissions(calls);
     ActorRef<Dispatcher.Command> dispatcher =
@@ -531,21 +531,11 @@ class DispatcherTest {
 
   @Test
   void reconciliationTakesInAStatusTheReadSideKnowsNewer() throws Exception {
-    register("rec-p1", "ws-rec", Set.of("java"), 1);
-    awaitIndexed("rec-p1");
+    registerIndexed("rec-p1", "ws-rec", Set.of("java"));
     TestProbe<Call> calls = testKit.createTestProbe();
     RecordingMissions missions = new RecordingMissions(calls);
     FakeOpenWork openWork = new FakeOpenWork(true);
-    DispatchSettings reconcileOften =
-        new DispatchSettings(
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(1),
-            RETRY,
-            SETTLE,
-            Duration.ofMillis(50),
-            Duration.ofMillis(200),
-            Duration.ofMinutes(10),
-            10_000);
+    DispatchSettings reconcileOften = settings(SETTLE, Duration.ofMillis(200));
     ActorRef<Dispatcher.Command> dispatcher = start("ws-rec", reconcileOften, missions, openWork);
 
     tell(dispatcher, missions, waiting("rec-m1", "ws-rec", Set.of("java")));
@@ -560,8 +550,7 @@ class DispatcherTest {
     assertOffered(offer(calls), "rec-m2", "rec-p1");
 
     // A waiting mission the dispatcher never heard of, known to the read side.
-    register("rec-p2", "ws-rec", Set.of("go"), 1);
-    awaitIndexed("rec-p2");
+    registerIndexed("rec-p2", "ws-rec", Set.of("go"));
     WorkStatus.Waiting unheard = waiting("rec-m3", "ws-rec", Set.of("go"));
     missions.statuses.put(unheard.missionId(), unheard);
     openWork.knows(unheard);
