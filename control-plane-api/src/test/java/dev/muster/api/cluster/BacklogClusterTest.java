@@ -33,24 +33,7 @@ class BacklogClusterTest {
     List<MusterApplication> nodes = new ArrayList<>();
     try (TestDatabase database = TestDatabase.postgres()) {
       try {
-        int seed = ClusterNodes.freePort();
-        nodes.add(MusterApplication.start(ClusterNodes.inJvmNode(database, seed, seed)));
-        for (int i = 1; i < 3; i++) {
-          nodes.add(
-              MusterApplication.start(
-                  ClusterNodes.inJvmNode(database, ClusterNodes.freePort(), seed)));
-        }
-        Eventually.assertWithin(
-            CLUSTER_FORMS,
-            () ->
-                nodes.forEach(
-                    node ->
-                        assertEquals(
-                            3,
-                            org.apache.pekko.cluster.typed.Cluster.get(node.system())
-                                .state()
-                                .members()
-                                .size())));
+        ClusterNodes.startInJvm(database, 3, nodes, CLUSTER_FORMS);
         List<InetSocketAddress> addresses =
             nodes.stream().map(MusterApplication::httpAddress).toList();
         SpreadClient spread = new SpreadClient(addresses, Duration.ofSeconds(30), Duration.ZERO);
@@ -143,9 +126,7 @@ class BacklogClusterTest {
           assertEquals(0, mission.get("escalations").size(), m.id());
         }
       } finally {
-        for (int i = nodes.size() - 1; i >= 0; i--) {
-          nodes.get(i).close();
-        }
+        ClusterNodes.close(nodes);
       }
     }
   }

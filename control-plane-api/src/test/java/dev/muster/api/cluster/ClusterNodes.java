@@ -1,14 +1,22 @@
 package dev.muster.api.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.muster.api.MusterApplication;
+import dev.muster.testing.Eventually;
 import dev.muster.testing.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /** Free loopback ports and the configuration of cluster nodes for tests. */
 final class ClusterNodes {
@@ -55,5 +63,38 @@ final class ClusterNodes {
         .withFallback(database.config())
         .withFallback(ConfigFactory.load())
         .resolve();
+  }
+
+  /**
+   * Starts {@code count} nodes of an in-JVM cluster into {@code nodes} (so that the caller closes
+   * whatever started, also when a later node fails to), and waits until every node sees all of them
+   * up.
+   */
+  static void startInJvm(
+      TestDatabase database, int count, List<MusterApplication> nodes, Duration within) {
+    int seed = freePort();
+    nodes.add(MusterApplication.start(inJvmNode(database, seed, seed)));
+    for (int i = 1; i < count; i++) {
+      nodes.add(MusterApplication.start(inJvmNode(database, freePort(), seed)));
+    }
+    Eventually.assertWithin(
+        within, () -> nodes.forEach(node -> assertEquals(count, upMembers(node), "members up")));
+  }
+
+  private static long upMembers(MusterApplication node) {
+    long up = 0;
+    for (var member : Cluster.get(node.system()).state().getMembers()) {
+      if (member.status() == MemberStatus.up()) {
+        up++;
+      }
+    }
+    return up;
+  }
+
+  /** Closes the nodes of an in-JVM cluster, the last started first. */
+  static void close(List<MusterApplication> nodes) {
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      nodes.get(i).close();
+    }
   }
 }

@@ -18,12 +18,10 @@ import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,15 +38,7 @@ class ThreeNodeClusterTest {
     List<MusterApplication> nodes = new ArrayList<>();
     try (TestDatabase database = TestDatabase.postgres()) {
       try {
-        int seed = ClusterNodes.freePort();
-        nodes.add(MusterApplication.start(ClusterNodes.inJvmNode(database, seed, seed)));
-        for (int i = 1; i < 3; i++) {
-          nodes.add(
-              MusterApplication.start(
-                  ClusterNodes.inJvmNode(database, ClusterNodes.freePort(), seed)));
-        }
-        Eventually.assertWithin(
-            CLUSTER_FORMS, () -> nodes.forEach(node -> assertEquals(3, upMembers(node.system()))));
+        ClusterNodes.startInJvm(database, 3, nodes, CLUSTER_FORMS);
 
         List<InetSocketAddress> addresses =
             nodes.stream().map(MusterApplication::httpAddress).toList();
@@ -107,22 +97,9 @@ class ThreeNodeClusterTest {
         JsonNode ledger = api.get("/api/v1/budgets/ws-1").body().get("ledger");
         assertEquals(1, ledger.size(), ledger.toString());
       } finally {
-        for (int i = nodes.size() - 1; i >= 0; i--) {
-          nodes.get(i).close();
-        }
+        ClusterNodes.close(nodes);
       }
     }
-  }
-
-  private static long upMembers(ActorSystem<?> system) {
-    var members = Cluster.get(system).state().getMembers();
-    long up = 0;
-    for (var member : members) {
-      if (member.status() == MemberStatus.up()) {
-        up++;
-      }
-    }
-    return up;
   }
 
   private static int total(List<MusterApplication> nodes, EntityTypeKey<?> type) throws Exception {
