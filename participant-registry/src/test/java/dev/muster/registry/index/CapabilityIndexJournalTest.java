@@ -3,13 +3,8 @@ package dev.muster.registry.index;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.muster.config.Caller;
 import dev.muster.config.json.Json;
-import dev.muster.config.persistence.DatabaseSettings;
-import dev.muster.config.persistence.JournalMigrations;
-import dev.muster.config.persistence.PersistenceConfig;
 import dev.muster.registry.RecordingInboxes;
 import dev.muster.registry.RegistrySettings;
 import dev.muster.registry.inbox.AckListener;
@@ -21,7 +16,7 @@ import dev.muster.registry.participant.Registration;
 import dev.muster.registry.participant.Status;
 import dev.muster.registry.participant.View;
 import dev.muster.testing.Eventually;
-import dev.muster.testing.TestDatabase;
+import dev.muster.testing.OneNodeCluster;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,10 +31,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,29 +60,8 @@ class CapabilityIndexJournalTest {
 
   @BeforeAll
   void startNode() {
-    DatabaseSettings db = TestDatabase.h2(dataDir).settings();
-    JournalMigrations.migrate(db);
-    Config config =
-        ConfigFactory.parseString(
-                """
-                pekko.actor.provider = cluster
-                pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                pekko.remote.artery.canonical.port = 0
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                muster.registry.index.batch-window = 5ms
-                # See new events sooner than the defaults (200ms polls, 1s max-ordering refresh).
-                jdbc-read-journal.refresh-interval = 50ms
-                jdbc-read-journal.journal-sequence-retrieval.query-delay = 50ms
-                """)
-            .withFallback(PersistenceConfig.forDatabase(db))
-            .withFallback(ConfigFactory.load())
-            .resolve();
-    testKit = ActorTestKit.create("registry", config);
+    testKit = OneNodeCluster.start("registry", dataDir, "muster.registry.index.batch-window = 5ms");
     system = testKit.system();
-    Cluster cluster = Cluster.get(system);
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    Eventually.assertWithin(
-        TIMEOUT, () -> assertEquals(MemberStatus.up(), cluster.selfMember().status()));
     settings = RegistrySettings.load(system);
     Participant.init(system, settings, new RecordingInboxes(), Clock.systemUTC());
     Inbox.init(system, settings, AckListener.NONE, Clock.systemUTC());

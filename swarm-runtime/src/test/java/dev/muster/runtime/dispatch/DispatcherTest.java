@@ -4,12 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.muster.config.Caller;
-import dev.muster.config.persistence.DatabaseSettings;
-import dev.muster.config.persistence.JournalMigrations;
-import dev.muster.config.persistence.PersistenceConfig;
 import dev.muster.registry.RegistrySettings;
 import dev.muster.registry.inbox.Inbox;
 import dev.muster.registry.inbox.Inboxes;
@@ -19,7 +14,7 @@ import dev.muster.registry.participant.Participant;
 import dev.muster.registry.participant.Registration;
 import dev.muster.registry.participant.View;
 import dev.muster.testing.Eventually;
-import dev.muster.testing.TestDatabase;
+import dev.muster.testing.OneNodeCluster;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,10 +36,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -92,29 +84,15 @@ class DispatcherTest {
 
   @BeforeAll
   void startNode() {
-    DatabaseSettings db = TestDatabase.h2(dataDir).settings();
-    JournalMigrations.migrate(db);
-    Config config =
-        ConfigFactory.parseString(
-                """
-                pekko.actor.provider = cluster
-                pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                pekko.remote.artery.canonical.port = 0
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                pekko.loglevel = WARNING
-                muster.registry.index.batch-window = 5ms
-                jdbc-read-journal.refresh-interval = 50ms
-                jdbc-read-journal.journal-sequence-retrieval.query-delay = 50ms
-                """)
-            .withFallback(PersistenceConfig.forDatabase(db))
-            .withFallback(ConfigFactory.load())
-            .resolve();
-    testKit = ActorTestKit.create("dispatcher", config);
+    testKit =
+        OneNodeCluster.start(
+            "dispatcher",
+            dataDir,
+            """
+            pekko.loglevel = WARNING
+            muster.registry.index.batch-window = 5ms
+            """);
     system = testKit.system();
-    Cluster cluster = Cluster.get(system);
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    Eventually.assertWithin(
-        TIMEOUT, () -> assertEquals(MemberStatus.up(), cluster.selfMember().status()));
     RegistrySettings settings = RegistrySettings.load(system);
     Participant.init(system, settings, new AcceptingInboxes(), Clock.systemUTC());
     index = CapabilityIndex.start(system, settings, Clock.systemUTC());
