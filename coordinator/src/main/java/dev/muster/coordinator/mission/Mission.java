@@ -547,11 +547,11 @@ public final class Mission
           answer(fail));
     }
     HandOff handOff = (HandOff) request;
-    Requirements now_ = mission.requirements();
+    Requirements current = mission.requirements();
     Requirements to =
         new Requirements(
-            handOff.capabilities().orElse(now_.capabilities()),
-            handOff.role().map(Set::of).orElse(now_.roles()),
+            handOff.capabilities().orElse(current.capabilities()),
+            handOff.role().map(Set::of).orElse(current.roles()),
             handOff.participant().map(NamedParticipant::id));
     return decide(
         state,
@@ -720,25 +720,31 @@ public final class Mission
   // The backlog
 
   private ReplyEffect<Event, State> offer(Known state, Offer offer) {
-    if (!state.mission().waitsFor(offer.attempt())) {
-      return status(offer.replyTo(), workStatus(state.mission()));
-    }
-    return decide(
+    return fromDispatcher(
         state,
-        List.of(),
+        offer.attempt(),
         new Signal.Offered(offer.attempt(), offer.participantId()),
-        Optional.of(new Answer<>(offer.replyTo(), this::workStatus)));
+        offer.replyTo());
   }
 
   private ReplyEffect<Event, State> giveUp(Known state, GiveUp giveUp) {
-    if (!state.mission().waitsFor(giveUp.attempt())) {
-      return status(giveUp.replyTo(), workStatus(state.mission()));
-    }
-    return decide(
+    return fromDispatcher(
         state,
-        List.of(),
+        giveUp.attempt(),
         new Signal.GivenUp(giveUp.attempt(), giveUp.why()),
-        Optional.of(new Answer<>(giveUp.replyTo(), this::workStatus)));
+        giveUp.replyTo());
+  }
+
+  /**
+   * The dispatcher's call about the attempt the mission waits for takes the one path; about any
+   * other, it is answered with where the mission stands. Either way the answer is that status.
+   */
+  private ReplyEffect<Event, State> fromDispatcher(
+      Known state, int attempt, Signal signal, ActorRef<StatusReply<WorkStatus>> replyTo) {
+    if (!state.mission().waitsFor(attempt)) {
+      return status(replyTo, workStatus(state.mission()));
+    }
+    return decide(state, List.of(), signal, Optional.of(new Answer<>(replyTo, this::workStatus)));
   }
 
   // Offers

@@ -165,7 +165,7 @@ final class Backlog {
       return false;
     }
     String id = status.missionId();
-    long known = versions.getOrDefault(id, idle.getOrDefault(id, -1L));
+    long known = version(id);
     if (status.version() < known || (status.version() == known && !orEqual)) {
       return false;
     }
@@ -359,6 +359,9 @@ final class Backlog {
     return known;
   }
 
+  /**
+   * The version of the newest status known of the mission (waiting, holding or idle); -1 if none.
+   */
   long version(String missionId) {
     return versions.getOrDefault(missionId, idle.getOrDefault(missionId, -1L));
   }

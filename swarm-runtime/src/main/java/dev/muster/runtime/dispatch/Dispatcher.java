@@ -343,10 +343,9 @@ public final class Dispatcher {
     if (!settled) {
       return Behaviors.same();
     }
-    Instant now = clock.instant();
     Backlog.Roster roster = roster();
     backlog.dispatch(roster).forEach(this::offer);
-    backlog.unanswered(now, settings.retryInterval()).forEach(this::offer);
+    backlog.unanswered(roster.now(), settings.retryInterval()).forEach(this::offer);
     backlog.verdicts(roster, settings.retryInterval()).forEach(this::giveUp);
     Optional<Instant> next = backlog.nextDue(settings.retryInterval());
     if (!next.equals(tickAt)) {
