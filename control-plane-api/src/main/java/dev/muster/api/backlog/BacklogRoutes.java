@@ -60,8 +60,7 @@ public final class BacklogRoutes extends AllDirectives {
                           String workspace =
                               Callers.listScope(
                                       caller,
-                                      Optional.ofNullable(query.get("workspace"))
-                                          .filter(w -> !w.isBlank())
+                                      QueryParams.given(query, "workspace")
                                           .map(w -> Fields.name("workspace", w)))
                                   .orElseThrow(
                                       () ->

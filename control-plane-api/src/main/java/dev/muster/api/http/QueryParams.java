@@ -1,6 +1,7 @@
 package dev.muster.api.http;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -106,6 +107,11 @@ public final class QueryParams {
       throw ApiException.invalid("query parameter '" + name + "' must be at least 1, got " + value);
     }
     return (int) value;
+  }
+
+  /** The value of parameter {@code name} in {@code query}; absent or blank is none. */
+  public static Optional<String> given(Map<String, String> query, String name) {
+    return Optional.ofNullable(query.get(name)).filter(value -> !value.isBlank());
   }
 
   /** {@link #positiveInt(String, String)} of an optional parameter. */

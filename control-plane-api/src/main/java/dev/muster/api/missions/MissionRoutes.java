@@ -253,16 +253,14 @@ public final class MissionRoutes extends AllDirectives {
   private Route list(Caller caller) {
     return parameterMap(
         query -> {
-          if (!directory.caughtUp()) {
-            throw ApiException.loading("the mission directory");
-          }
+          requireDirectory();
           var filter =
               new MissionDirectory.Filter(
-                  Callers.listScope(caller, nonBlank(query.get("workspace"))),
-                  nonBlank(query.get("state")).map(MissionRoutes::phase),
-                  nonBlank(query.get("parent")),
-                  nonBlank(query.get("participant")),
-                  nonBlank(query.get("spec")));
+                  Callers.listScope(caller, QueryParams.given(query, "workspace")),
+                  QueryParams.given(query, "state").map(MissionRoutes::phase),
+                  QueryParams.given(query, "parent"),
+                  QueryParams.given(query, "participant"),
+                  QueryParams.given(query, "spec"));
           var page =
               directory.missions(
                   filter,
@@ -291,13 +289,12 @@ public final class MissionRoutes extends AllDirectives {
                     () ->
                         parameterMap(
                             query -> {
-                              if (!directory.caughtUp()) {
-                                throw ApiException.loading("the mission directory");
-                              }
+                              requireDirectory();
                               var page =
                                   directory.escalations(
-                                      Callers.listScope(caller, nonBlank(query.get("workspace"))),
-                                      openness(nonBlank(query.get("state"))),
+                                      Callers.listScope(
+                                          caller, QueryParams.given(query, "workspace")),
+                                      openness(QueryParams.given(query, "state")),
                                       Cursor.decode(Optional.ofNullable(query.get("cursor"))),
                                       params.limit(Optional.ofNullable(query.get("limit"))));
                               return JsonSupport.completeOk(
@@ -330,6 +327,13 @@ public final class MissionRoutes extends AllDirectives {
                                           caller,
                                           r));
                             }))));
+  }
+
+  /** Lists are read from the mission directory: a 503 while it is still loading the journal. */
+  private void requireDirectory() {
+    if (!directory.caughtUp()) {
+      throw ApiException.loading("the mission directory");
+    }
   }
 
   /** Escalation ids are {@code <mission id>.e<n>}. */
@@ -373,10 +377,6 @@ public final class MissionRoutes extends AllDirectives {
   }
 
   // Query parameters
-
-  private static Optional<String> nonBlank(String value) {
-    return Optional.ofNullable(value).filter(v -> !v.isBlank());
-  }
 
   private static Phase phase(String text) {
     try {

@@ -30,7 +30,6 @@ import dev.muster.registry.participant.Registration;
 import dev.muster.registry.participant.View;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -154,7 +153,8 @@ public final class ParticipantRoutes extends AllDirectives {
     return parameterMap(
         query -> {
           int limit = params.limit(Optional.ofNullable(query.get("limit")));
-          Optional<String> workspace = Callers.listScope(caller, nonBlank(query, "workspace"));
+          Optional<String> workspace =
+              Callers.listScope(caller, QueryParams.given(query, "workspace"));
           Optional<String> after = Cursor.decode(Optional.ofNullable(query.get("cursor")));
           var status = ParticipantApi.parseStatus(Optional.ofNullable(query.get("status")));
           if (!index.ready()) {
@@ -163,8 +163,8 @@ public final class ParticipantRoutes extends AllDirectives {
           IndexState.Page page =
               index.list(
                   workspace,
-                  nonBlank(query, "role"),
-                  nonBlank(query, "capability"),
+                  QueryParams.given(query, "role"),
+                  QueryParams.given(query, "capability"),
                   status,
                   after,
                   limit);
@@ -178,10 +178,6 @@ public final class ParticipantRoutes extends AllDirectives {
           return JsonSupport.completeOk(
               new ParticipantList(participants, Cursor.encode(page.continueAfter()).orElse(null)));
         });
-  }
-
-  private static Optional<String> nonBlank(Map<String, String> query, String name) {
-    return Optional.ofNullable(query.get(name)).filter(value -> !value.isBlank());
   }
 
   private Route update(String id, Caller caller) {

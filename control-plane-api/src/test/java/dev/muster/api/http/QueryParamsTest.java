@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -93,5 +94,14 @@ class QueryParamsTest {
     assertEquals(Optional.empty(), QueryParams.positiveInt("after", Optional.empty()));
     ApiException e = assertThrows(ApiException.class, () -> QueryParams.positiveInt("after", "x"));
     assertTrue(e.getMessage().contains("'after'"), e.getMessage());
+  }
+
+  @Test
+  void aGivenParameterIsOneThatIsPresentAndNotBlank() {
+    Map<String, String> query = Map.of("workspace", "ws-1", "state", " ", "spec", "");
+    assertEquals(Optional.of("ws-1"), QueryParams.given(query, "workspace"));
+    assertEquals(Optional.empty(), QueryParams.given(query, "state"));
+    assertEquals(Optional.empty(), QueryParams.given(query, "spec"));
+    assertEquals(Optional.empty(), QueryParams.given(query, "parent"));
   }
 }
