@@ -1,6 +1,7 @@
 package dev.muster.config.ids;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -10,6 +11,14 @@ import java.util.UUID;
 @FunctionalInterface
 public interface IdGenerator {
   String next(String prefix);
+
+  /**
+   * The id of the object a request creates: the one its {@code Idempotency-Key} names ({@link
+   * #forKey}), or a new one when it has none.
+   */
+  default String forRequest(Optional<String> key, String prefix, String kind, String workspace) {
+    return key.map(k -> forKey(prefix, kind, workspace, k)).orElseGet(() -> next(prefix));
+  }
 
   static IdGenerator random() {
     return prefix -> prefix + "-" + UUID.randomUUID();

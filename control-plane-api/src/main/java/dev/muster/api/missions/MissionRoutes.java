@@ -237,14 +237,11 @@ public final class MissionRoutes extends AllDirectives {
                   // another workspace whether this workspace used it (404 here, 403 there).
                   Callers.listScope(caller, Optional.of(spec.workspace()));
                   String id =
-                      key.map(
-                              k ->
-                                  IdGenerator.forKey(
-                                      "m",
-                                      "mission",
-                                      spec.workspace(),
-                                      Fields.name("Idempotency-Key", k)))
-                          .orElseGet(() -> ids.next("m"));
+                      ids.forRequest(
+                          key.map(k -> Fields.name("Idempotency-Key", k)),
+                          "m",
+                          "mission",
+                          spec.workspace());
                   return respond(
                       StatusCodes.CREATED, ask(id, r -> new Mission.Submit(spec, caller, r)));
                 }));

@@ -126,14 +126,11 @@ public final class ParticipantRoutes extends AllDirectives {
                   Registration registration =
                       request.toRegistration(registry.defaultMaxConcurrentAttempts());
                   String id =
-                      key.map(
-                              k ->
-                                  IdGenerator.forKey(
-                                      "p",
-                                      "participant",
-                                      registration.workspace(),
-                                      Fields.name("Idempotency-Key", k)))
-                          .orElseGet(() -> ids.next("p"));
+                      ids.forRequest(
+                          key.map(k -> Fields.name("Idempotency-Key", k)),
+                          "p",
+                          "participant",
+                          registration.workspace());
                   return onSuccess(
                       participant(id)
                           .<View>askWithStatus(
