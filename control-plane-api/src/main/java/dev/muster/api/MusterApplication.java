@@ -1,16 +1,24 @@
 package dev.muster.api;
 
 import com.typesafe.config.Config;
+import dev.muster.api.access.Access;
+import dev.muster.api.audit.AuditLog;
+import dev.muster.api.audit.AuditRoutes;
+import dev.muster.api.audit.AuditSettings;
 import dev.muster.api.backlog.BacklogRoutes;
 import dev.muster.api.budgets.BudgetRoutes;
-import dev.muster.api.http.Callers;
 import dev.muster.api.http.HealthRoutes;
 import dev.muster.api.http.HttpServer;
 import dev.muster.api.http.HttpSettings;
 import dev.muster.api.http.JournalProbe;
+import dev.muster.api.identity.AuthSettings;
+import dev.muster.api.identity.Identity;
+import dev.muster.api.identity.IdentityRoutes;
+import dev.muster.api.limits.RateLimits;
 import dev.muster.api.missions.MissionRoutes;
 import dev.muster.api.participants.InboxStreamSettings;
 import dev.muster.api.participants.ParticipantRoutes;
+import dev.muster.config.Caller;
 import dev.muster.config.CommonPool;
 import dev.muster.config.NodeSettings;
 import dev.muster.config.SettingsException;
@@ -69,6 +77,9 @@ public final class MusterApplication implements AutoCloseable {
     MissionKeeper.KeeperSettings keeper = MissionKeeper.KeeperSettings.from(config);
     HttpSettings http = HttpSettings.from(config);
     InboxStreamSettings inboxStream = InboxStreamSettings.from(config, registry);
+    AuthSettings auth = AuthSettings.from(config, node.dataDir());
+    AuditSettings auditSettings = AuditSettings.from(config);
+    RateLimits limits = RateLimits.from(config);
     if (coordinator.acceptTimeout().compareTo(http.askTimeout()) >= 0) {
       throw new SettingsException(
           "coordinator.accept-timeout",
@@ -116,13 +127,21 @@ public final class MusterApplication implements AutoCloseable {
           clock);
       MissionKeeper.init(system, directory, keeper);
 
-      // 6. The HTTP API: health, then /api/v1 with the request's caller known in one place.
+      // 6. Identity: keys, the token registry, this node's revocation view; the audit log.
+      Identity identity = Identity.start(system, auth, http.askTimeout(), clock);
+      AuditLog audit = AuditLog.start(system, auditSettings);
+      Access access =
+          new Access(identity.tokens(), identity.view(), limits, audit, http.askTimeout(), clock);
+
+      // 7. The HTTP API: health, then /api/v1, where every request's caller is its token's.
       JournalProbe journal = JournalProbe.start(system, node.database(), http);
       ParticipantRoutes participants =
-          new ParticipantRoutes(system, http, registry, inboxStream, index, ids);
+          new ParticipantRoutes(system, http, registry, inboxStream, index, ids, identity);
       MissionRoutes missions = new MissionRoutes(system, http, coordinator, directory, index, ids);
       BudgetRoutes budgetRoutes = new BudgetRoutes(system, http);
       BacklogRoutes backlog = new BacklogRoutes(system, http);
+      IdentityRoutes identityRoutes = new IdentityRoutes(system, identity, http);
+      AuditRoutes auditRoutes = new AuditRoutes(system, http, auditSettings);
       Route api =
           Directives.pathPrefix(
               "api",
@@ -130,13 +149,17 @@ public final class MusterApplication implements AutoCloseable {
                   Directives.pathPrefix(
                       "v1",
                       () ->
-                          Callers.caller(
-                              caller ->
-                                  Directives.concat(
-                                      missions.route(caller),
-                                      participants.route(caller),
-                                      backlog.route(caller),
-                                      budgetRoutes.route(caller)))));
+                          access.authorize(
+                              (principal, match) -> {
+                                Caller caller = principal.caller();
+                                return Directives.concat(
+                                    missions.route(caller),
+                                    participants.route(caller),
+                                    backlog.route(caller),
+                                    budgetRoutes.route(caller),
+                                    identityRoutes.route(principal),
+                                    auditRoutes.route(caller));
+                              })));
       Route routes = Directives.concat(HealthRoutes.forNode(system, journal, http).route(), api);
       ServerBinding binding =
           HttpServer.start(system, routes, http)

@@ -18,9 +18,26 @@ public final class ApiClient {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
   private final String base;
+  private final String token;
 
+  /** A client that calls as an operator ({@link TestAuth#operator()}). */
   public ApiClient(InetSocketAddress address) {
-    this.base = "http://" + address.getHostString() + ":" + address.getPort();
+    this(address, TestAuth.operator());
+  }
+
+  /** A client that sends {@code token} with every request that names no Authorization itself. */
+  public ApiClient(InetSocketAddress address, String token) {
+    this("http://" + address.getHostString() + ":" + address.getPort(), token);
+  }
+
+  private ApiClient(String base, String token) {
+    this.base = base;
+    this.token = token;
+  }
+
+  /** The same node, called with {@code token}. */
+  public ApiClient as(String token) {
+    return new ApiClient(base, token);
   }
 
   /** A status code and the body read as JSON (NullNode when empty). */
@@ -32,7 +49,7 @@ public final class ApiClient {
 
   public CompletableFuture<Response> getAsync(String path) {
     return http.sendAsync(
-            HttpRequest.newBuilder(uri(path)).timeout(TIMEOUT).GET().build(),
+            authorized(HttpRequest.newBuilder(uri(path)).timeout(TIMEOUT).GET().build()),
             HttpResponse.BodyHandlers.ofString())
         .thenApply(ApiClient::parse);
   }
@@ -47,13 +64,24 @@ public final class ApiClient {
   public Response send(HttpRequest.Builder request) {
     try {
       return parse(
-          http.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString()));
+          http.send(
+              authorized(request.timeout(TIMEOUT).build()), HttpResponse.BodyHandlers.ofString()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** {@code request} with this client's token, unless it names an Authorization of its own. */
+  private HttpRequest authorized(HttpRequest request) {
+    if (request.headers().firstValue("Authorization").isPresent()) {
+      return request;
+    }
+    return HttpRequest.newBuilder(request, (name, value) -> true)
+        .header("Authorization", TestAuth.bearer(token))
+        .build();
   }
 
   public URI uri(String path) {

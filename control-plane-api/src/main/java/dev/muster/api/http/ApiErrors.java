@@ -108,7 +108,9 @@ public final class ApiErrors {
 
   /** Completes with the error of {@code refusal}. */
   public static Route completeError(ApiException refusal) {
-    return completeError(refusal.status(), refusal.code(), refusal.getMessage());
+    return Directives.complete(
+        response(refusal.status(), refusal.code(), refusal.getMessage())
+            .addHeaders(refusal.headers()));
   }
 
   /** Completes with an error body. */

@@ -1,6 +1,8 @@
 package dev.muster.api.http;
 
 import dev.muster.config.Rejection;
+import java.util.List;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 
@@ -12,11 +14,20 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 public final class ApiException extends RuntimeException {
   private final StatusCode status;
   private final String code;
+  private final List<HttpHeader> headers;
 
   public ApiException(StatusCode status, String code, String message) {
+    this(status, code, message, List.of());
+  }
+
+  /**
+   * A refusal answered with {@code headers} too ({@code WWW-Authenticate}, {@code Retry-After}).
+   */
+  public ApiException(StatusCode status, String code, String message, List<HttpHeader> headers) {
     super(message, null, false, false);
     this.status = status;
     this.code = code;
+    this.headers = List.copyOf(headers);
   }
 
   /** 400 {@code invalid_request}: the request is well-formed but its content is not acceptable. */
@@ -34,7 +45,6 @@ public final class ApiException extends RuntimeException {
     return new ApiException(StatusCodes.CONFLICT, ApiErrors.CONFLICT, message);
   }
 
-  /** 403 {@code forbidden}: the caller may not act there. */
   /** A read model that is still folding the journal after a start: 503, retry shortly. */
   public static ApiException loading(String what) {
     return new ApiException(
@@ -43,6 +53,7 @@ public final class ApiException extends RuntimeException {
         what + " is still loading from the journal; retry shortly");
   }
 
+  /** 403 {@code forbidden}: the caller may not act there. */
   public static ApiException forbidden(String message) {
     return new ApiException(StatusCodes.FORBIDDEN, ApiErrors.FORBIDDEN, message);
   }
@@ -59,6 +70,10 @@ public final class ApiException extends RuntimeException {
 
   public String code() {
     return code;
+  }
+
+  public List<HttpHeader> headers() {
+    return headers;
   }
 
   public ErrorBody body() {

@@ -5,8 +5,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -22,6 +25,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
@@ -45,7 +49,9 @@ import org.apache.pekko.util.ByteString;
  * fault: it is answered 400 {@code malformed_json} (not JSON, a repeated key, content after the
  * value) or 400 {@code invalid_request} naming the field (unknown field, wrong type, an amount out
  * of range, a value the record's constructor refused, a body beyond the read limits, {@code null})
- * — never 500. Jackson's failures are told apart by their type, never by their message.
+ * — never 500. Jackson's failures are told apart by their type, never by their message. The one
+ * exception to refusing unknown fields: {@code from} and {@code actor} are ignored wherever they
+ * appear, since who acts is the token's subject and nothing a body says.
  *
  * <pre>{@code
  * post(() -> withBody(SubmitMission.class, submit ->
@@ -56,6 +62,29 @@ import org.apache.pekko.util.ByteString;
  * its compact constructor by throwing {@link ApiException} or {@link IllegalArgumentException}.
  */
 public final class JsonSupport {
+  /**
+   * Fields a careless client may send to say who it is; the token says that, so they are skipped.
+   */
+  private static final Set<String> IDENTITY_FIELDS = Set.of("from", "actor");
+
+  private static final DeserializationProblemHandler IGNORE_IDENTITY =
+      new DeserializationProblemHandler() {
+        @Override
+        public boolean handleUnknownProperty(
+            DeserializationContext context,
+            JsonParser parser,
+            JsonDeserializer<?> deserializer,
+            Object beanOrClass,
+            String property)
+            throws IOException {
+          if (IDENTITY_FIELDS.contains(property)) {
+            parser.skipChildren();
+            return true;
+          }
+          return false;
+        }
+      };
+
   private JsonSupport() {}
 
   /**
@@ -80,7 +109,7 @@ public final class JsonSupport {
     }
     try (JsonParser parser = mapper().createParser(bytes.toArrayUnsafe())) {
       requireUnicode(bytes);
-      T value = mapper().readerFor(type).readValue(parser);
+      T value = mapper().readerFor(type).withHandler(IGNORE_IDENTITY).readValue(parser);
       if (value == null) {
         throw ApiException.invalid("the request body must be a JSON object, not null");
       }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.muster.api.http.ApiException;
 import dev.muster.api.http.Fields;
+import dev.muster.api.identity.Tokens;
 import dev.muster.registry.inbox.Inbox;
 import dev.muster.registry.participant.CapabilityManifest;
 import dev.muster.registry.participant.Changes;
@@ -165,7 +166,31 @@ final class ParticipantApi {
       Set<String> approvalRequired,
       Instant registeredAt,
       Optional<Instant> lastHeartbeat,
-      Optional<String> standDownReason) {
+      Optional<String> standDownReason,
+      Optional<CredentialResponse> credential) {
+
+    /** The answer to a registration: with the participant's own credential, shown this once. */
+    ParticipantResponse withCredential(Tokens.Minted minted) {
+      return new ParticipantResponse(
+          id,
+          workspace,
+          kind,
+          status,
+          roles,
+          capabilities,
+          maxConcurrentAttempts,
+          grants,
+          boundaries,
+          escalation,
+          capabilityManifest,
+          approvalRequired,
+          registeredAt,
+          lastHeartbeat,
+          standDownReason,
+          Optional.of(
+              new CredentialResponse(
+                  minted.token(), minted.principal().jti(), minted.principal().expiresAt())));
+    }
 
     static ParticipantResponse of(View view) {
       return new ParticipantResponse(
@@ -187,9 +212,13 @@ final class ParticipantApi {
           new TreeSet<>(view.approvalRequired()),
           view.registeredAt(),
           view.lastHeartbeat(),
-          view.standDownReason());
+          view.standDownReason(),
+          Optional.empty());
     }
   }
+
+  /** A participant's own credential: the token (shown once), its id and expiry. */
+  record CredentialResponse(String token, String jti, Instant expiresAt) {}
 
   record BoundariesResponse(
       int maxConcurrentAttempts, Optional<String> budgetScope, Optional<String> trustZone) {}

@@ -3,6 +3,7 @@ package dev.muster.api.participants;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.muster.api.access.Scope;
 import dev.muster.api.http.ApiException;
 import dev.muster.api.http.Callers;
 import dev.muster.api.http.Cursor;
@@ -10,6 +11,8 @@ import dev.muster.api.http.Fields;
 import dev.muster.api.http.HttpSettings;
 import dev.muster.api.http.JsonSupport;
 import dev.muster.api.http.QueryParams;
+import dev.muster.api.identity.Identity;
+import dev.muster.api.identity.TokenKind;
 import dev.muster.api.participants.ParticipantApi.AckResponse;
 import dev.muster.api.participants.ParticipantApi.InboxResponse;
 import dev.muster.api.participants.ParticipantApi.MessageResponse;
@@ -32,6 +35,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -54,10 +58,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Participants join, are looked up and listed, change, heartbeat, drain and stand down, and receive
- * their work: long-poll or stream the inbox, ack a message. Each route turns the request into one
- * command (on behalf of the request's {@link Caller}) and its answer into JSON. Lists come from
- * this node's capability index. The inbox routes first check, from the index when it knows the
- * participant (no round trip), that the caller may see the participant.
+ * their work: long-poll or stream the inbox, ack a message. Registering answers the participant's
+ * own credential (a participant token, shown once): with it a worker reaches its own inbox,
+ * heartbeat and attempts, nothing else. Each route turns the request into one command (on behalf of
+ * the request's {@link Caller}) and its answer into JSON. Lists come from this node's capability
+ * index. The inbox routes first check, from the index when it knows the participant (no round
+ * trip), that the caller may see the participant.
  */
 public final class ParticipantRoutes extends AllDirectives {
   private static final Logger log = LoggerFactory.getLogger(ParticipantRoutes.class);
@@ -71,6 +77,7 @@ public final class ParticipantRoutes extends AllDirectives {
   private final InboxStreamSettings stream;
   private final IdGenerator ids;
   private final QueryParams params;
+  private final Identity identity;
 
   public ParticipantRoutes(
       ActorSystem<?> system,
@@ -78,7 +85,8 @@ public final class ParticipantRoutes extends AllDirectives {
       RegistrySettings registry,
       InboxStreamSettings stream,
       CapabilityIndex index,
-      IdGenerator ids) {
+      IdGenerator ids,
+      Identity identity) {
     this.sharding = ClusterSharding.get(system);
     this.index = index;
     this.settings = settings;
@@ -86,6 +94,7 @@ public final class ParticipantRoutes extends AllDirectives {
     this.stream = stream;
     this.ids = ids;
     this.params = new QueryParams(settings);
+    this.identity = identity;
   }
 
   /** {@code participants/...}, under {@code /api/v1}. */
@@ -131,14 +140,30 @@ public final class ParticipantRoutes extends AllDirectives {
                           "p",
                           "participant",
                           registration.workspace());
-                  return onSuccess(
+                  CompletionStage<ParticipantResponse> registered =
                       participant(id)
                           .<View>askWithStatus(
                               r -> new Participant.Register(registration, caller, r),
-                              settings.askTimeout()),
-                      view ->
-                          JsonSupport.completeJson(
-                              StatusCodes.CREATED, ParticipantResponse.of(view)));
+                              settings.askTimeout())
+                          .thenCompose(
+                              view ->
+                                  identity
+                                      .issue(
+                                          TokenKind.PARTICIPANT,
+                                          view.id(),
+                                          Optional.of(view.workspace()),
+                                          Set.of(Scope.WORK),
+                                          identity
+                                              .settings()
+                                              .defaultTtl()
+                                              .get(TokenKind.PARTICIPANT),
+                                          caller.actor())
+                                      .thenApply(
+                                          minted ->
+                                              ParticipantResponse.of(view).withCredential(minted)));
+                  return onSuccess(
+                      registered,
+                      response -> JsonSupport.completeJson(StatusCodes.CREATED, response));
                 }));
   }
 

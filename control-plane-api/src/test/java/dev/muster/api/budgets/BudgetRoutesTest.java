@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.muster.api.ApiClient;
 import dev.muster.api.ApiClient.Response;
 import dev.muster.api.MusterApplication;
+import dev.muster.api.TestAuth;
 import dev.muster.api.TestNodes;
-import dev.muster.api.http.Callers;
 import dev.muster.config.money.Amount;
 import dev.muster.runtime.budget.Budget;
 import dev.muster.testing.TestDatabase;
@@ -93,7 +93,8 @@ class BudgetRoutesTest {
   }
 
   private Response as(String workspace, HttpRequest.Builder request) {
-    return api.send(request.header(Callers.WORKSPACE, workspace));
+    return api.send(
+        request.header("Authorization", TestAuth.bearer(TestAuth.workspace(workspace))));
   }
 
   private HttpRequest.Builder putRequest(String scope, String json) {

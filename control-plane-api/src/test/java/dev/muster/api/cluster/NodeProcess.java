@@ -1,5 +1,6 @@
 package dev.muster.api.cluster;
 
+import dev.muster.api.TestAuth;
 import dev.muster.testing.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,6 +56,7 @@ final class NodeProcess implements AutoCloseable {
     env.put("MUSTER_DB_USER", db.getString("muster.db.user"));
     env.put("MUSTER_DB_SCHEMA", db.getString("muster.db.schema"));
     env.put("MUSTER_DATA_DIR", logDir.resolve(name + "-data").toString());
+    env.put("MUSTER_AUTH_KEYS_FILE", TestAuth.keysFile().toString());
 
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -3,6 +3,7 @@ package dev.muster.api.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.muster.api.ApiClient.Response;
+import dev.muster.api.TestAuth;
 import dev.muster.config.json.Json;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -99,7 +100,10 @@ final class SpreadClient {
         HttpResponse<String> response =
             http.send(
                 method
-                    .apply(HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout))
+                    .apply(
+                        HttpRequest.newBuilder(URI.create(base + path))
+                            .header("Authorization", TestAuth.bearer(TestAuth.operator()))
+                            .timeout(timeout))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
         last = parse(response);

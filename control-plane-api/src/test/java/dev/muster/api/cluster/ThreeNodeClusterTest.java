@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.muster.api.ApiClient;
 import dev.muster.api.ApiClient.Response;
 import dev.muster.api.MusterApplication;
 import dev.muster.coordinator.mission.Mission;
@@ -11,6 +12,7 @@ import dev.muster.runtime.budget.Budget;
 import dev.muster.testing.Eventually;
 import dev.muster.testing.TestDatabase;
 import java.net.InetSocketAddress;
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,6 +34,9 @@ import org.junit.jupiter.api.Test;
 class ThreeNodeClusterTest {
   private static final Duration CLUSTER_FORMS = Duration.ofSeconds(60);
   private static final int MISSIONS = 24;
+
+  /** The documented bound of a revocation's reach (README); measured far below it. */
+  private static final Duration REVOCATION_BOUND = Duration.ofSeconds(2);
 
   @Test
   void entitiesSpreadOverTheNodesAndEveryNodeServesTheWholeApi() throws Exception {
@@ -96,10 +101,63 @@ class ThreeNodeClusterTest {
         assertEquals(1, total(nodes, Budget.ENTITY_TYPE_KEY), "one budget entity in the cluster");
         JsonNode ledger = api.get("/api/v1/budgets/ws-1").body().get("ledger");
         assertEquals(1, ledger.size(), ledger.toString());
+
+        tokensWorkOnEveryNodeAndRevocationsReachEveryNode(addresses);
       } finally {
         ClusterNodes.close(nodes);
       }
     }
+  }
+
+  /**
+   * A token minted through one node is accepted by the others; a revocation through one node (by
+   * jti, then by subject) is refused by every node within {@link #REVOCATION_BOUND} (the journal's
+   * query refresh plus the follower's batch window; the measured times are printed).
+   */
+  private static void tokensWorkOnEveryNodeAndRevocationsReachEveryNode(
+      List<InetSocketAddress> addresses) {
+    List<ApiClient> viaNode = addresses.stream().map(ApiClient::new).toList();
+    String mint = "{\"kind\":\"session\",\"workspace\":\"ws-1\",\"subject\":\"bridge-1\"}";
+    Response minted = viaNode.get(0).post("/api/v1/tokens", mint);
+    assertEquals(201, minted.status(), minted.toString());
+    String token = minted.body().get("token").asText();
+    for (ApiClient node : viaNode) {
+      assertEquals(200, node.as(token).get("/api/v1/missions").status(), "accepted on every node");
+    }
+    String jti = minted.body().get("jti").asText();
+    Response revoked =
+        viaNode
+            .get(0)
+            .send(HttpRequest.newBuilder(viaNode.get(0).uri("/api/v1/tokens/" + jti)).DELETE());
+    assertEquals(200, revoked.status(), revoked.toString());
+    System.out.println(
+        "Revocation by jti refused on every node after " + refusedEverywhere(viaNode, token));
+
+    String second = viaNode.get(1).post("/api/v1/tokens", mint).body().get("token").asText();
+    Response bySubject =
+        viaNode
+            .get(1)
+            .send(
+                HttpRequest.newBuilder(viaNode.get(1).uri("/api/v1/subjects/bridge-1/tokens"))
+                    .DELETE());
+    assertEquals(200, bySubject.status(), bySubject.toString());
+    System.out.println(
+        "Revocation by subject refused on every node after " + refusedEverywhere(viaNode, second));
+  }
+
+  /** How long until every node refuses {@code token} as revoked; fails beyond the bound. */
+  private static Duration refusedEverywhere(List<ApiClient> nodes, String token) {
+    long start = System.nanoTime();
+    Eventually.assertWithin(
+        REVOCATION_BOUND,
+        () -> {
+          for (ApiClient node : nodes) {
+            Response refused = node.as(token).get("/api/v1/missions");
+            assertEquals(401, refused.status(), refused.toString());
+            assertEquals("token_revoked", refused.body().path("error").path("code").asText());
+          }
+        });
+    return Duration.ofNanos(System.nanoTime() - start);
   }
 
   private static int total(List<MusterApplication> nodes, EntityTypeKey<?> type) throws Exception {

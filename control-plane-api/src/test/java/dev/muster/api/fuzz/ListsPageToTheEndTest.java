@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.muster.api.ApiClient;
 import dev.muster.api.ApiClient.Response;
 import dev.muster.api.MusterApplication;
+import dev.muster.api.TestAuth;
 import dev.muster.api.TestNodes;
 import dev.muster.api.fuzz.RawHttp.Header;
-import dev.muster.api.http.Callers;
 import dev.muster.testing.Eventually;
 import dev.muster.testing.TestDatabase;
 import java.net.URLEncoder;
@@ -375,7 +375,11 @@ class ListsPageToTheEndTest {
   void aCursorTheApiDidNotGiveOutIs400(ListCase list) {
     for (String cursor : List.of("AAAA", "!!!")) {
       List<Header> headers = new ArrayList<>();
-      list.callerWorkspace().ifPresent(ws -> headers.add(new Header(Callers.WORKSPACE, ws)));
+      list.callerWorkspace()
+          .ifPresent(
+              ws ->
+                  headers.add(
+                      new Header("Authorization", TestAuth.bearer(TestAuth.workspace(ws)))));
       String target = list.path() + (list.path().contains("?") ? "&" : "?") + "cursor=" + cursor;
       RawHttp.Reply reply = http.send("GET", target, headers, null);
       String where = "GET " + target + "\n  answered: " + ApiContract.describe(reply);
@@ -457,7 +461,8 @@ class ListsPageToTheEndTest {
             + limit
             + cursor.map(c -> "&cursor=" + URLEncoder.encode(c, UTF_8)).orElse("");
     HttpRequest.Builder request = HttpRequest.newBuilder(api.uri(target)).GET();
-    list.callerWorkspace().ifPresent(ws -> request.header(Callers.WORKSPACE, ws));
+    list.callerWorkspace()
+        .ifPresent(ws -> request.header("Authorization", TestAuth.bearer(TestAuth.workspace(ws))));
     Response page = api.send(request);
     assertEquals(200, page.status(), "GET " + target + ": " + page);
     return page;

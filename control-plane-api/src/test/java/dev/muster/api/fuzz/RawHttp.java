@@ -3,6 +3,7 @@ package dev.muster.api.fuzz;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.muster.api.TestAuth;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -44,12 +45,18 @@ final class RawHttp {
     }
   }
 
-  /** A request whose head is built here: Host, Connection: close, Content-Length for a body. */
+  /**
+   * A request whose head is built here: Host, Connection: close, Content-Length for a body, and an
+   * operator's token unless {@code headers} name an Authorization of their own.
+   */
   Reply send(String method, String target, List<Header> headers, byte[] body) {
     StringBuilder head = new StringBuilder();
     head.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
     head.append("Host: 127.0.0.1:").append(node.getPort()).append("\r\n");
     head.append("Connection: close\r\n");
+    if (headers.stream().noneMatch(h -> h.name().equalsIgnoreCase("Authorization"))) {
+      head.append("Authorization: ").append(TestAuth.bearer(TestAuth.operator())).append("\r\n");
+    }
     for (Header header : headers) {
       head.append(header.name()).append(": ").append(header.value()).append("\r\n");
     }

@@ -12,6 +12,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.muster.api.TestAuth;
 import dev.muster.api.fuzz.JsonText.Arr;
 import dev.muster.api.fuzz.JsonText.Member;
 import dev.muster.api.fuzz.JsonText.Obj;
@@ -756,14 +757,14 @@ final class RequestGenerator {
         headers.add(new Header("Content-Type", pick(CONTENT_TYPES)));
       }
     }
-    int workspace = random.nextInt(20);
-    if (workspace < 6) {
-      headers.add(new Header("X-Muster-Workspace", pick(WORKSPACES)));
-    } else if (workspace < 8) {
-      headers.add(new Header("X-Muster-Workspace", pick(HEADER_VALUES)));
-    }
-    if (random.nextInt(8) == 0) {
-      headers.add(new Header("X-Muster-Actor", pick(HEADER_VALUES)));
+    int caller = random.nextInt(20);
+    if (caller < 6) {
+      headers.add(
+          new Header("Authorization", TestAuth.bearer(TestAuth.workspace(pick(WORKSPACES)))));
+    } else if (caller < 7) {
+      headers.add(new Header("Authorization", "Bearer " + pick(HEADER_VALUES)));
+    } else if (caller < 8) {
+      headers.add(new Header("Authorization", pick(HEADER_VALUES)));
     }
     if ((route == Route.SUBMIT || route == Route.REGISTER) && random.nextInt(5) == 0) {
       headers.add(

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.muster.api.TestAuth;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -90,7 +91,13 @@ final class TestHttp {
 
   private Reply send(HttpRequest.Builder request) {
     try {
-      var response = client.send(request.timeout(TIMEOUT).build(), BodyHandlers.ofString());
+      var response =
+          client.send(
+              request
+                  .header("Authorization", TestAuth.bearer(TestAuth.operator()))
+                  .timeout(TIMEOUT)
+                  .build(),
+              BodyHandlers.ofString());
       JsonNode json = response.body().isEmpty() ? null : JSON.readTree(response.body());
       return new Reply(response.statusCode(), json, response);
     } catch (IOException e) {

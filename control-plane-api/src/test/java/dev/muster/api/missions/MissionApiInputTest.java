@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.muster.api.ApiClient;
 import dev.muster.api.ApiClient.Response;
 import dev.muster.api.MusterApplication;
+import dev.muster.api.TestAuth;
 import dev.muster.api.TestNodes;
 import dev.muster.testing.Eventually;
 import dev.muster.testing.TestDatabase;
@@ -116,33 +117,23 @@ class MissionApiInputTest {
   }
 
   @Test
-  void aBlankWorkspaceHeaderIsRefusedNotReadAsUnconfined() {
-    Response r =
-        api.send(
-            HttpRequest.newBuilder(api.uri("/api/v1/missions/" + missionId))
-                .header("X-Muster-Workspace", " ")
-                .GET());
-    assertEquals(400, r.status(), r.toString());
-  }
-
-  @Test
   void anotherWorkspaceIsTold404NeverShown() {
     Response r =
         api.send(
             HttpRequest.newBuilder(api.uri("/api/v1/missions/" + missionId))
-                .header("X-Muster-Workspace", "ws-2")
+                .header("Authorization", TestAuth.bearer(TestAuth.workspace("ws-2")))
                 .GET());
     assertEquals(404, r.status());
     Response mine =
         api.send(
             HttpRequest.newBuilder(api.uri("/api/v1/missions/" + missionId))
-                .header("X-Muster-Workspace", "ws-1")
+                .header("Authorization", TestAuth.bearer(TestAuth.workspace("ws-1")))
                 .GET());
     assertEquals(200, mine.status());
     Response list =
         api.send(
             HttpRequest.newBuilder(api.uri("/api/v1/missions?workspace=ws-1"))
-                .header("X-Muster-Workspace", "ws-2")
+                .header("Authorization", TestAuth.bearer(TestAuth.workspace("ws-2")))
                 .GET());
     assertEquals(403, list.status(), "a list of another workspace is refused, whatever it holds");
   }
@@ -230,7 +221,7 @@ class MissionApiInputTest {
             HttpRequest.newBuilder(api.uri("/api/v1/missions"))
                 .header("Content-Type", "application/json")
                 .header("Idempotency-Key", "k-1")
-                .header("X-Muster-Workspace", "ws-2")
+                .header("Authorization", TestAuth.bearer(TestAuth.workspace("ws-2")))
                 .POST(HttpRequest.BodyPublishers.ofString(OK + "}")));
     assertEquals(
         403,

@@ -2,6 +2,7 @@ package dev.muster.api.participants;
 
 import dev.muster.api.ApiClient;
 import dev.muster.api.ApiClient.Response;
+import dev.muster.api.TestAuth;
 import java.net.http.HttpRequest;
 
 /** Requests with the participant API's headers, over a real {@link ApiClient}. */
@@ -14,14 +15,14 @@ final class Http {
     this.headers = headers;
   }
 
-  /** The same client sending {@code X-Muster-Workspace: workspace}. */
+  /** The same client calling with {@code workspace}'s token. */
   Http inWorkspace(String workspace) {
-    return new Http(api, "X-Muster-Workspace", workspace);
+    return new Http(api, "Authorization", TestAuth.bearer(TestAuth.workspace(workspace)));
   }
 
-  /** The same client sending {@code X-Muster-Actor: actor}. */
+  /** The same client calling with an operator token whose subject is {@code actor}. */
   Http as(String actor) {
-    return new Http(api, "X-Muster-Actor", actor);
+    return new Http(api, "Authorization", TestAuth.bearer(TestAuth.operator(actor)));
   }
 
   Response get(String path) {

@@ -1,5 +1,6 @@
 package dev.muster.api.participants;
 
+import dev.muster.api.TestAuth;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,6 +43,13 @@ final class SseClient implements AutoCloseable {
         HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").GET();
     if (headers.length > 0) {
       request.headers(headers);
+    }
+    boolean authorized = false;
+    for (int i = 0; i < headers.length; i += 2) {
+      authorized |= headers[i].equalsIgnoreCase("Authorization");
+    }
+    if (!authorized) {
+      request.header("Authorization", TestAuth.bearer(TestAuth.operator()));
     }
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
     return new SseClient(client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));

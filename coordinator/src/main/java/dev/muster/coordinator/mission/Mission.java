@@ -467,9 +467,10 @@ public final class Mission
   // The worker's side of an attempt
 
   /**
-   * A worker's call about attempt {@code n}. When that attempt is not the worker's to run any more
-   * the call is stale (the worker must stand down); a repeat of what already happened changes
-   * nothing; anything else takes the one path.
+   * A worker's call about attempt {@code n} (a participant's credential: only its own attempts, any
+   * other answers not found). When that attempt is not the worker's to run any more the call is
+   * stale (the worker must stand down); a repeat of what already happened changes nothing; anything
+   * else takes the one path.
    */
   private ReplyEffect<Event, State> workerCall(Known state, Request request) {
     MissionState mission = state.mission();
@@ -481,7 +482,9 @@ public final class Mission
       }
     }
     int number = attemptOf(request);
-    Optional<Attempt> found = mission.attempt(number);
+    // A participant's own credential reaches only attempts offered to it; another's is not found.
+    Optional<Attempt> found =
+        mission.attempt(number).filter(a -> request.caller().actsFor(a.participantId()));
     if (found.isEmpty()) {
       return Guarded.refuse(
           Effect(),

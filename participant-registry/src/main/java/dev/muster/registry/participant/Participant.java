@@ -420,14 +420,15 @@ public final class Participant
   }
 
   /**
-   * A request to a registered participant. Another workspace's caller learns nothing (not found); a
-   * stood-down participant answers reads and repeated stand-downs and refuses the rest.
+   * A request to a registered participant. Another workspace's caller, and another participant's
+   * credential, learn nothing (not found); a stood-down participant answers reads and repeated
+   * stand-downs and refuses the rest.
    */
   private ReplyEffect<Event, State> request(Enrolled state, Request command) {
     if (command instanceof Register register) {
       return reRegister(state, register);
     }
-    if (!command.caller().sees(state.workspace())) {
+    if (!command.caller().sees(state.workspace()) || !command.caller().actsFor(participantId)) {
       return notFound(state, command);
     }
     if (command instanceof Get get) {
