@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.muster.api.http.Callers;
 import dev.muster.api.http.Cursor;
 import dev.muster.api.http.HttpServer;
 import dev.muster.api.http.HttpSettings;
+import dev.muster.config.Caller;
 import dev.muster.testing.Eventually;
 import dev.muster.testing.OneNodeCluster;
 import java.io.IOException;
@@ -51,6 +51,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AuditRoutesTest {
+  /** The workspace a request of this test is confined to (a token's, in a node). */
+  private static final String CONFINED_TO = "X-Test-Workspace";
+
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final int MAX_SCAN = 7;
   private static final Instant T0 = Instant.parse("2026-11-30T10:00:00Z");
@@ -83,7 +86,14 @@ class AuditRoutesTest {
     AuditRoutes audit = new AuditRoutes(system, http, settings);
     Route api =
         Directives.pathPrefix(
-            "api", () -> Directives.pathPrefix("v1", () -> Callers.caller(audit::route)));
+            "api",
+            () ->
+                Directives.pathPrefix(
+                    "v1",
+                    // The caller as Access would hand it on: confined when the test says so.
+                    () ->
+                        Directives.optionalHeaderValueByName(
+                            CONFINED_TO, ws -> audit.route(new Caller(ws, "test")))));
     ServerBinding binding =
         HttpServer.start(system, api, http)
             .toCompletableFuture()
@@ -128,7 +138,7 @@ class AuditRoutesTest {
         HttpRequest.newBuilder(base.resolve("/api/v1/audit" + (query.isEmpty() ? "" : "?" + query)))
             .timeout(TIMEOUT)
             .GET();
-    workspaceHeader.ifPresent(w -> request.header(Callers.WORKSPACE, w));
+    workspaceHeader.ifPresent(w -> request.header(CONFINED_TO, w));
     try {
       HttpResponse<String> response =
           client.send(request.build(), HttpResponse.BodyHandlers.ofString());
