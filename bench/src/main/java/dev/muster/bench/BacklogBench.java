@@ -60,7 +60,7 @@ final class BacklogBench {
   static Map<String, Object> handover(Path jar, Database db, Options o) throws Exception {
     Map<String, Object> out = new LinkedHashMap<>();
     try (NodeProcess node = NodeProcess.start(jar, db, o.nodeJvmOptions(), Duration.ofMinutes(2));
-        Http http = new Http(node.baseUrl(), 2 + o.handoverWorkers(), POLL_WAIT.plusSeconds(25))) {
+        Http http = new Http(node, 2 + o.handoverWorkers(), POLL_WAIT.plusSeconds(25))) {
       long t0 = System.nanoTime();
       int total = o.handoverWarmup() + o.handoverBacklog();
       int submitted = submit(http, "handover", total, o.submitConcurrency(), 0);
@@ -211,10 +211,7 @@ final class BacklogBench {
     AtomicBoolean running = new AtomicBoolean(true);
     try (NodeProcess node = NodeProcess.start(jar, db, jvm, Duration.ofMinutes(2));
         Http http =
-            new Http(
-                node.baseUrl(),
-                4 + o.idleWorkers() + o.drainWorkers(),
-                POLL_WAIT.plusSeconds(25))) {
+            new Http(node, 4 + o.idleWorkers() + o.drainWorkers(), POLL_WAIT.plusSeconds(25))) {
       List<Thread> idle = new ArrayList<>();
       for (int w = 0; w < o.idleWorkers(); w++) {
         String id = register(http, "something-else", 10);

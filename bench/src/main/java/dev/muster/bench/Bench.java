@@ -655,7 +655,7 @@ public final class Bench {
     jvm.addAll(extraNodeJvm);
     try (Database db = Database.fresh(kind, name.replace("e2e-", "").replace(' ', '-'), c.keep);
         NodeProcess node = NodeProcess.start(c.nodeJar, db, jvm, Duration.ofMinutes(2));
-        Http http = new Http(node.baseUrl(), 4, Duration.ofSeconds(30))) {
+        Http http = new Http(node, 4, Duration.ofSeconds(30))) {
       if (scenario != EndToEnd.Scenario.SINGLE) {
         Features f = Features.probe(http);
         String missing = missing(scenario, f);

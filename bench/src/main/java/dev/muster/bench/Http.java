@@ -10,13 +10,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
  * The load generator's HTTP client: java.net.http over HTTP/1.1 (keep-alive connections, pooled by
- * the client) on a small fixed executor, JSON bodies through Jackson.
+ * the client) on a small fixed executor, JSON bodies through Jackson; every request carries the
+ * node's operator token when its build has one (a build before tokens ignores the header).
  */
 final class Http implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -36,9 +38,16 @@ final class Http implements AutoCloseable {
   private final ExecutorService executor;
   private final HttpClient client;
   private final Duration timeout;
+  private final Optional<String> authorization;
 
-  Http(String base, int threads, Duration timeout) {
+  /** A client of {@code node}, calling with its operator's token (when its build has tokens). */
+  Http(NodeProcess node, int threads, Duration timeout) {
+    this(node.baseUrl(), node.operatorToken(), threads, timeout);
+  }
+
+  Http(String base, Optional<String> token, int threads, Duration timeout) {
     this.base = base;
+    this.authorization = token.map(t -> "Bearer " + t);
     this.executor =
         Executors.newFixedThreadPool(
             threads,
@@ -89,7 +98,10 @@ final class Http implements AutoCloseable {
   }
 
   private HttpRequest.Builder request(String path, Duration requestTimeout) {
-    return HttpRequest.newBuilder(URI.create(base + path)).timeout(requestTimeout);
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(URI.create(base + path)).timeout(requestTimeout);
+    authorization.ifPresent(value -> builder.header("Authorization", value));
+    return builder;
   }
 
   private CompletableFuture<Response> send(HttpRequest request) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,8 +31,11 @@ final class NodeProcess implements AutoCloseable {
   final int httpPort;
   final Path log;
   final Duration startTime;
+  private final Optional<String> operatorToken;
 
-  private NodeProcess(Process process, int httpPort, Path log, Duration startTime) {
+  private NodeProcess(
+      Process process, int httpPort, Path log, Duration startTime, Optional<String> operatorToken) {
+    this.operatorToken = operatorToken;
     this.process = process;
     this.httpPort = httpPort;
     this.log = log;
@@ -66,7 +70,8 @@ final class NodeProcess implements AutoCloseable {
       Process process = builder.start();
       // A benchmark stopped with Ctrl-C or a kill takes its node with it.
       Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
-      try (Http client = new Http("http://127.0.0.1:" + http, 1, Duration.ofSeconds(2))) {
+      try (Http client =
+          new Http("http://127.0.0.1:" + http, Optional.empty(), 1, Duration.ofSeconds(2))) {
         long deadline = launched + readyWithin.toNanos();
         while (true) {
           if (!process.isAlive()) {
@@ -88,13 +93,26 @@ final class NodeProcess implements AutoCloseable {
           Thread.sleep(20);
         }
       }
-      return new NodeProcess(process, http, log, Duration.ofNanos(System.nanoTime() - launched));
+      // A build with tokens wrote its first operator's token to the data directory at its first
+      // start (restarts on the same data directory keep it); a build before tokens wrote none.
+      Path tokenFile = Path.of(db.nodeEnv().get("MUSTER_DATA_DIR"), "operator.token");
+      Optional<String> token =
+          Files.exists(tokenFile)
+              ? Optional.of(Files.readString(tokenFile).trim())
+              : Optional.empty();
+      return new NodeProcess(
+          process, http, log, Duration.ofNanos(System.nanoTime() - launched), token);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The first operator's token of the node's data directory, when its build has tokens. */
+  Optional<String> operatorToken() {
+    return operatorToken;
   }
 
   String baseUrl() {

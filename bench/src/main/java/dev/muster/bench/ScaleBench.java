@@ -43,7 +43,7 @@ final class ScaleBench {
     int registered = 0;
     String lastMarker = null;
     try (NodeProcess node = NodeProcess.start(jar, db, jvm, Duration.ofMinutes(2));
-        Http http = new Http(node.baseUrl(), 4, Duration.ofSeconds(30))) {
+        Http http = new Http(node, 4, Duration.ofSeconds(30))) {
       out.put("empty_start_s", EndToEnd.round(node.startTime.toMillis() / 1000.0));
       out.put("empty_heap_after_gc_mib", EndToEnd.round(node.heapUsedMib(true)));
       double registerSeconds = 0;
@@ -106,7 +106,7 @@ final class ScaleBench {
       out.put("journal_rows", EndToEnd.rows(db));
     }
     try (NodeProcess node = NodeProcess.start(jar, db, jvm, Duration.ofMinutes(10));
-        Http http = new Http(node.baseUrl(), 2, Duration.ofSeconds(30))) {
+        Http http = new Http(node, 2, Duration.ofSeconds(30))) {
       double ready = node.startTime.toMillis() / 1000.0;
       out.put("restart_ready_s", EndToEnd.round(ready));
       if (lastMarker != null) {
