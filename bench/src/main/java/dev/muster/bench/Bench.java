@@ -37,6 +37,7 @@ import picocli.CommandLine.Option;
       Bench.Journal.class,
       Bench.Scale.class,
       Bench.Backlog.class,
+      Bench.Auth.class,
       Bench.ProfileSummary.class
     },
     description = "Measures a Muster node end to end over HTTP, its journal, and its scale.")
@@ -586,6 +587,66 @@ public final class Bench {
       }
       if (!skip.contains("waiting")) {
         backlogWaiting(results, common, waitingDb, options);
+      }
+      results.printTable();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "auth",
+      mixinStandardHelpOptions = true,
+      description =
+          "What checking a token costs: node CPU per request of /health/alive, /api/v1/me with"
+              + " one token, and /api/v1/me verifying a signature on every request.")
+  static final class Auth implements Callable<Integer> {
+    @Mixin Common common;
+
+    @Option(names = "--requests", defaultValue = "30000")
+    int requests;
+
+    @Option(names = "--warmup-requests", defaultValue = "30000")
+    int warmupRequests;
+
+    @Option(names = "--concurrency", defaultValue = "16")
+    int concurrency;
+
+    @Option(
+        names = "--tokens",
+        description = "Distinct tokens of the me-verify figure (default: ${DEFAULT-VALUE})",
+        defaultValue = "64")
+    int tokens;
+
+    @Override
+    public Integer call() throws Exception {
+      Results results = Results.open(common.results, "auth");
+      // One subject sends everything here: its rate limits (still checked) must not refuse it.
+      for (String kind : List.of("read", "write")) {
+        common.nodeJvm.add("-Dmuster.rate-limits.per-subject." + kind + ".capacity=100000000");
+        common.nodeJvm.add(
+            "-Dmuster.rate-limits.per-subject." + kind + ".refill-per-second=100000000");
+      }
+      AuthBench.Options o =
+          new AuthBench.Options(requests, warmupRequests, concurrency, tokens, common.runs);
+      for (Database.Kind kind : common.dbs) {
+        for (int run = 1; run <= common.runs; run++) {
+          try (Database db = Database.fresh(kind, "auth", common.keep);
+              NodeProcess node =
+                  NodeProcess.start(common.nodeJar, db, common.nodeJvm, Duration.ofMinutes(2));
+              Http http = new Http(node, 4, Duration.ofSeconds(30))) {
+            results.record(
+                "auth alive", kind, run, AuthBench.run(node, http, o, "/health/alive", false));
+            results.record("auth me", kind, run, AuthBench.run(node, http, o, "/api/v1/me", false));
+          }
+          List<String> jvm = new ArrayList<>(common.nodeJvm);
+          jvm.add("-Dmuster.auth.verified-cache-size=1");
+          try (Database db = Database.fresh(kind, "auth-verify", common.keep);
+              NodeProcess node = NodeProcess.start(common.nodeJar, db, jvm, Duration.ofMinutes(2));
+              Http http = new Http(node, 4, Duration.ofSeconds(30))) {
+            results.record(
+                "auth me-verify", kind, run, AuthBench.run(node, http, o, "/api/v1/me", true));
+          }
+        }
       }
       results.printTable();
       return 0;

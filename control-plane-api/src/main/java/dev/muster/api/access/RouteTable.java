@@ -12,7 +12,6 @@ import static dev.muster.api.access.Scope.PARTICIPANTS_WRITE;
 import static dev.muster.api.access.Scope.TOKENS_MANAGE;
 import static dev.muster.api.access.Scope.WORK;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,11 +20,11 @@ import java.util.stream.Collectors;
 
 /**
  * Every route of {@code /api/v1} with the scope it needs: the one table of who may do what (the
- * README prints it). A request that matches no row is not found, whatever route code exists, so a
- * route cannot be reached before it has a row here. {@link Rule#own} marks the routes of one
- * participant ({@code {id}} is the participant): a participant's credential reaches them for itself
- * only. (The attempts of a mission are checked by the mission: a participant reaches only the
- * attempts offered to it.)
+ * README prints it with the token kinds that have each scope; a test holds the two together). A
+ * request that matches no row is not found, whatever route code exists, so a route cannot be
+ * reached before it has a row here. {@link Rule#own} marks the routes of one participant ({@code
+ * {id}} is the participant): a participant's credential reaches them for itself only. (The attempts
+ * of a mission are checked by the mission: a participant reaches only the attempts offered to it.)
  */
 public final class RouteTable {
 
@@ -127,25 +126,6 @@ public final class RouteTable {
         .map(Rule::method)
         .distinct()
         .collect(Collectors.toList());
-  }
-
-  /** The table as the README prints it: one line per route, its scope. */
-  public static String markdown() {
-    List<String> lines = new ArrayList<>();
-    lines.add("| route | scope |");
-    lines.add("|---|---|");
-    for (Rule rule : RULES) {
-      lines.add(
-          "| `"
-              + rule.method()
-              + " "
-              + rule.template()
-              + "` | "
-              + rule.scope().map(s -> "`" + s.wire() + "`").orElse("any valid token")
-              + (rule.own() ? " (a participant: its own only)" : "")
-              + " |");
-    }
-    return String.join("\n", lines);
   }
 
   private static Optional<Map<String, String>> params(String[] template, String[] path) {
