@@ -61,7 +61,10 @@ final class BudgetApi {
     }
   }
 
-  /** One ledger entry; {@code key} and {@code mission_id} are absent on a limit change. */
+  /**
+   * One ledger entry; {@code key} and {@code mission_id} are absent on a limit change, {@code by}
+   * (who set the limit) on the others.
+   */
   record LedgerLine(
       long seq,
       String kind,
@@ -69,7 +72,8 @@ final class BudgetApi {
       String missionId,
       Amount amount,
       Amount overage,
-      Instant at) {
+      Instant at,
+      Optional<String> by) {
 
     static LedgerLine of(Budget.LedgerEntry entry) {
       return new LedgerLine(
@@ -79,7 +83,8 @@ final class BudgetApi {
           entry.missionId().isEmpty() ? null : entry.missionId(),
           entry.amount(),
           entry.overage().isZero() ? null : entry.overage(),
-          entry.at());
+          entry.at(),
+          entry.by());
     }
   }
 }

@@ -90,6 +90,8 @@ class BudgetRoutesTest {
     assertEquals("60", ledger.get(1).get("amount").asText());
     assertTrue(ledger.get(1).has("at"));
     assertEquals("limit_set", ledger.get(2).get("kind").asText());
+    assertEquals("operator", ledger.get(0).get("by").asText(), "who set it: the token subject");
+    assertTrue(ledger.get(1).path("by").isMissingNode(), "a reservation is the mission's");
   }
 
   private Response as(String workspace, HttpRequest.Builder request) {

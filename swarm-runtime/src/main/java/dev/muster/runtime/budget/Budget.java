@@ -110,10 +110,25 @@ public final class Budget
     }
   }
 
-  /** One line of the ledger; {@code amount} is the limit, reservation, charge or release. */
+  /**
+   * One line of the ledger; {@code amount} is the limit, reservation, charge or release; {@code by}
+   * who set a limit (the token subject; empty for entries of other kinds and of older releases).
+   */
   public record LedgerEntry(
-      long seq, Kind kind, String key, String missionId, Amount amount, Amount overage, Instant at)
+      long seq,
+      Kind kind,
+      String key,
+      String missionId,
+      Amount amount,
+      Amount overage,
+      Instant at,
+      Optional<String> by)
       implements CborSerializable {
+    @JsonCreator
+    public LedgerEntry {
+      by = by == null ? Optional.empty() : by;
+    }
+
     public enum Kind {
       LIMIT_SET,
       RESERVED,
@@ -170,11 +185,16 @@ public final class Budget
 
   public sealed interface Event extends CborSerializable {}
 
-  /** The limit, set by a caller of {@code workspace} (empty: unconfined, or an older release). */
-  public record LimitSet(Amount limit, Instant at, Optional<String> workspace) implements Event {
+  /**
+   * The limit, set by {@code by} (the token subject) as a caller of {@code workspace} (empty:
+   * unconfined); both empty in events of older releases.
+   */
+  public record LimitSet(Amount limit, Instant at, Optional<String> workspace, Optional<String> by)
+      implements Event {
     @JsonCreator
     public LimitSet {
       workspace = workspace == null ? Optional.empty() : workspace;
+      by = by == null ? Optional.empty() : by;
     }
   }
 
@@ -235,9 +255,10 @@ public final class Budget
         Amount amount,
         Amount overage,
         Instant at,
+        Optional<String> by,
         int keep) {
       List<LedgerEntry> ledger = new ArrayList<>(recentLedger);
-      ledger.add(new LedgerEntry(lastSeq + 1, kind, key, mission, amount, overage, at));
+      ledger.add(new LedgerEntry(lastSeq + 1, kind, key, mission, amount, overage, at, by));
       List<LedgerEntry> bounded = ledger.subList(Math.max(0, ledger.size() - keep), ledger.size());
       return new Active(scope, next, lastSeq + 1, bounded, workspace);
     }
@@ -333,7 +354,9 @@ public final class Budget
       return Effect().reply(command.replyTo(), unknown());
     }
     return Effect()
-        .persist(new LimitSet(command.limit(), clock.instant(), owner))
+        .persist(
+            new LimitSet(
+                command.limit(), clock.instant(), owner, Optional.of(command.caller().actor())))
         .thenReply(command.replyTo(), s -> StatusReply.success(((Active) s).summary()));
   }
 
@@ -359,7 +382,9 @@ public final class Budget
       return Effect().reply(command.replyTo(), StatusReply.success(state.summary()));
     }
     return Effect()
-        .persist(new LimitSet(command.limit(), clock.instant(), owner))
+        .persist(
+            new LimitSet(
+                command.limit(), clock.instant(), owner, Optional.of(command.caller().actor())))
         .thenReply(command.replyTo(), s -> StatusReply.success(((Active) s).summary()));
   }
 
@@ -553,6 +578,7 @@ public final class Budget
                         e.limit(),
                         Amount.ZERO,
                         e.at(),
+                        e.by(),
                         settings.ledgerInState()));
     builder
         .forStateType(Active.class)
@@ -574,6 +600,7 @@ public final class Budget
             event.limit(),
             Amount.ZERO,
             event.at(),
+            event.by(),
             settings.ledgerInState());
   }
 
@@ -586,6 +613,7 @@ public final class Budget
         event.amount(),
         Amount.ZERO,
         event.at(),
+        Optional.empty(),
         settings.ledgerInState());
   }
 
@@ -599,6 +627,7 @@ public final class Budget
         outcome.charged(),
         outcome.overage(),
         event.at(),
+        Optional.empty(),
         settings.ledgerInState());
   }
 
@@ -612,6 +641,7 @@ public final class Budget
         outcome.reserved(),
         Amount.ZERO,
         event.at(),
+        Optional.empty(),
         settings.ledgerInState());
   }
 }
