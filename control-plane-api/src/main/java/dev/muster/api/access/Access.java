@@ -49,10 +49,10 @@ import org.slf4j.LoggerFactory;
  * then gets the token's {@link dev.muster.config.Caller}; the token subject is the only identity a
  * route ever sees, and nothing in a body or header can change it.
  *
- * <p>A request that changes state is answered only once its audit record (subject, device name,
- * workspace, route, targets, status, request id) is in the journal. Failed authentications are
- * counted ({@link #failedAuthentications}) and logged at most once a minute, never stored one by
- * one.
+ * <p>A request that changes state (heartbeats aside: {@link RouteTable.Rule#audited}) is answered
+ * only once its audit record (subject, device name, workspace, route, targets, status, request id)
+ * is in the journal. Failed authentications are counted ({@link #failedAuthentications}) and logged
+ * at most once a minute, never stored one by one.
  */
 public final class Access extends AllDirectives {
   private static final Logger log = LoggerFactory.getLogger(Access.class);
@@ -106,7 +106,7 @@ public final class Access extends AllDirectives {
                     RouteTable.match(method, path).orElseThrow(() -> unmatched(path));
                 permit(principal, match);
                 Route authorized = ApiErrors.handle(inner.apply(principal, match));
-                return match.rule().changesState()
+                return match.rule().audited()
                     ? audited(principal, match, requestId, authorized)
                     : authorized;
               });

@@ -30,14 +30,12 @@ public final class RouteTable {
 
   /**
    * One route: method, path template ({@code {name}} matches one segment), the scope it needs
-   * (empty: any valid token), whether it changes state (audited), and whether it is a participant's
-   * own.
+   * (empty: any valid token), whether it is a participant's own, and whether a request is an audit
+   * record: every state-changing one, except the heartbeats, which say "still alive" and change no
+   * fact (a worker's heartbeat every few seconds would otherwise fill the audit).
    */
-  public record Rule(String method, String template, Optional<Scope> scope, boolean own) {
-    public boolean changesState() {
-      return !method.equals("GET");
-    }
-
+  public record Rule(
+      String method, String template, Optional<Scope> scope, boolean own, boolean audited) {
     String[] segments() {
       return split(template);
     }
@@ -60,7 +58,7 @@ public final class RouteTable {
           rule("GET", "/api/v1/missions/{id}/history", MISSIONS_READ),
           rule("POST", "/api/v1/missions/{id}/cancel", MISSIONS_WRITE),
           rule("POST", "/api/v1/missions/{id}/approval", MISSIONS_OPERATE),
-          rule("POST", "/api/v1/missions/{id}/attempts/{n}/heartbeat", WORK),
+          liveness("/api/v1/missions/{id}/attempts/{n}/heartbeat", false),
           rule("POST", "/api/v1/missions/{id}/attempts/{n}/complete", WORK),
           rule("POST", "/api/v1/missions/{id}/attempts/{n}/fail", WORK),
           rule("POST", "/api/v1/missions/{id}/attempts/{n}/decline", WORK),
@@ -75,7 +73,7 @@ public final class RouteTable {
           rule("PATCH", "/api/v1/participants/{id}", PARTICIPANTS_WRITE),
           rule("POST", "/api/v1/participants/{id}/drain", PARTICIPANTS_WRITE),
           rule("POST", "/api/v1/participants/{id}/stand-down", PARTICIPANTS_WRITE),
-          own("POST", "/api/v1/participants/{id}/heartbeat"),
+          liveness("/api/v1/participants/{id}/heartbeat", true),
           own("GET", "/api/v1/participants/{id}/inbox"),
           own("GET", "/api/v1/participants/{id}/inbox/stream"),
           own("POST", "/api/v1/participants/{id}/inbox/{message}/ack"),
@@ -95,11 +93,15 @@ public final class RouteTable {
           rule("GET", "/api/v1/audit", AUDIT_READ));
 
   private static Rule rule(String method, String template, Scope scope) {
-    return new Rule(method, template, Optional.ofNullable(scope), false);
+    return new Rule(method, template, Optional.ofNullable(scope), false, !method.equals("GET"));
   }
 
   private static Rule own(String method, String template) {
-    return new Rule(method, template, Optional.of(WORK), true);
+    return new Rule(method, template, Optional.of(WORK), true, !method.equals("GET"));
+  }
+
+  private static Rule liveness(String template, boolean own) {
+    return new Rule("POST", template, Optional.of(WORK), own, false);
   }
 
   private RouteTable() {}
