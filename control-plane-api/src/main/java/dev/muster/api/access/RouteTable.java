@@ -92,6 +92,12 @@ public final class RouteTable {
           rule("POST", "/api/v1/keys/{kid}/retire", KEYS_MANAGE),
           rule("GET", "/api/v1/audit", AUDIT_READ));
 
+  /** Each rule with its template split once: matching runs on every request. */
+  private record Compiled(Rule rule, String[] segments) {}
+
+  private static final List<Compiled> COMPILED =
+      RULES.stream().map(r -> new Compiled(r, split(r.template()))).toList();
+
   private static Rule rule(String method, String template, Scope scope) {
     return new Rule(method, template, Optional.ofNullable(scope), false, !method.equals("GET"));
   }
@@ -109,11 +115,11 @@ public final class RouteTable {
   /** The rule of {@code method} on {@code path}, if the table has one. */
   public static Optional<Match> match(String method, String path) {
     String[] segments = split(path);
-    for (Rule rule : RULES) {
-      if (rule.method().equals(method)) {
-        Optional<Map<String, String>> params = params(rule.segments(), segments);
+    for (Compiled compiled : COMPILED) {
+      if (compiled.rule().method().equals(method)) {
+        Optional<Map<String, String>> params = params(compiled.segments(), segments);
         if (params.isPresent()) {
-          return Optional.of(new Match(rule, params.get()));
+          return Optional.of(new Match(compiled.rule(), params.get()));
         }
       }
     }
@@ -123,9 +129,9 @@ public final class RouteTable {
   /** The methods the table has for {@code path} (for a 405's {@code Allow}). */
   public static List<String> methods(String path) {
     String[] segments = split(path);
-    return RULES.stream()
-        .filter(rule -> params(rule.segments(), segments).isPresent())
-        .map(Rule::method)
+    return COMPILED.stream()
+        .filter(compiled -> params(compiled.segments(), segments).isPresent())
+        .map(compiled -> compiled.rule().method())
         .distinct()
         .collect(Collectors.toList());
   }
