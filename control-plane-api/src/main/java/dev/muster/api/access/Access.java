@@ -183,7 +183,10 @@ public final class Access extends AllDirectives {
       throw ApiException.notFound("participant " + match.params().get("id") + " is not registered");
     }
     ScopeClass weight = rule.scope().map(Scope::weight).orElse(ScopeClass.READ);
-    Optional<Duration> wait = limits.take(principal.subject(), principal.workspace(), weight);
+    // A subject names someone within a workspace: two workspaces' "ci" sessions are two callers.
+    String caller =
+        principal.workspace().map(w -> w + "/" + principal.subject()).orElse(principal.subject());
+    Optional<Duration> wait = limits.take(caller, principal.workspace(), weight);
     if (wait.isPresent()) {
       long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
       throw new ApiException(
@@ -255,7 +258,7 @@ public final class Access extends AllDirectives {
     return new AuditRecord(
         clock.instant(),
         principal.subject(),
-        view.deviceName(principal.subject()),
+        view.deviceName(principal),
         workspace,
         match.rule().method(),
         match.rule().template(),

@@ -18,8 +18,14 @@ import org.apache.pekko.persistence.query.EventEnvelope;
  * restarted node never lets a revoked token through.
  */
 public final class AccessView {
+  /** The key of a revocation in every workspace (no workspace id is empty). */
+  private static final String EVERYWHERE = "";
+
   private final Map<String, Instant> revokedTokens = new ConcurrentHashMap<>();
-  private final Map<String, Instant> revokedSubjects = new ConcurrentHashMap<>();
+
+  /** By subject: when it was revoked everywhere ({@link #EVERYWHERE}) or in a workspace. */
+  private final Map<String, Map<String, Instant>> revokedSubjects = new ConcurrentHashMap<>();
+
   private final Map<String, String> deviceNames = new ConcurrentHashMap<>();
   private volatile JournalFollower follower;
 
@@ -43,17 +49,27 @@ public final class AccessView {
     if (token != null) {
       return Optional.of("the token was revoked at " + token);
     }
-    Instant subject = revokedSubjects.get(principal.subject());
-    if (subject != null && !principal.issuedAt().isAfter(subject)) {
-      return Optional.of(
-          "the tokens of " + principal.subject() + " issued until " + subject + " were revoked");
+    Map<String, Instant> subject = revokedSubjects.get(principal.subject());
+    if (subject != null) {
+      for (String where : List.of(EVERYWHERE, principal.workspace().orElse(EVERYWHERE))) {
+        Instant at = subject.get(where);
+        if (at != null && !principal.issuedAt().isAfter(at)) {
+          return Optional.of(
+              "the tokens of " + principal.subject() + " issued until " + at + " were revoked");
+        }
+      }
     }
     return Optional.empty();
   }
 
-  /** The human name of the device whose subject is {@code subject}, if it is registered. */
-  public Optional<String> deviceName(String subject) {
-    return Optional.ofNullable(deviceNames.get(subject));
+  /**
+   * The human name of the device a device token stands for, if it is registered; nothing for any
+   * other token, whatever its subject looks like.
+   */
+  public Optional<String> deviceName(Principal principal) {
+    return principal.kind() == TokenKind.DEVICE
+        ? Optional.ofNullable(deviceNames.get(principal.subject()))
+        : Optional.empty();
   }
 
   private void fold(List<EventEnvelope> batch) {
@@ -62,7 +78,12 @@ public final class AccessView {
       if (event instanceof TokenRegistry.TokenRevoked revoked) {
         revokedTokens.putIfAbsent(revoked.jti(), revoked.at());
       } else if (event instanceof TokenRegistry.SubjectRevoked revoked) {
-        revokedSubjects.merge(revoked.subject(), revoked.at(), (a, b) -> a.isAfter(b) ? a : b);
+        revokedSubjects
+            .computeIfAbsent(revoked.subject(), s -> new ConcurrentHashMap<>())
+            .merge(
+                revoked.workspace().orElse(EVERYWHERE),
+                revoked.at(),
+                (a, b) -> a.isAfter(b) ? a : b);
       } else if (event instanceof TokenRegistry.DeviceRegistered registered) {
         deviceNames.put(registered.device().subject(), registered.device().name());
       }

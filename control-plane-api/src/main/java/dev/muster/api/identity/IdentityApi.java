@@ -112,7 +112,8 @@ final class IdentityApi {
 
   record TokenList(List<TokenRegistry.TokenRecord> tokens, Optional<String> nextCursor) {}
 
-  record SubjectRevoked(String subject, Instant revokedAt, int tokens) {}
+  record SubjectRevoked(
+      String subject, Optional<String> workspace, Instant revokedAt, int tokens) {}
 
   /** {@code POST /api/v1/devices}. */
   record DeviceRequest(String workspace, String deviceId, String name) {

@@ -74,7 +74,11 @@ public final class IdentityRoutes extends AllDirectives {
                     path(segment(), jti -> delete(() -> revoke(jti, caller))))),
         path(
             segment("subjects").slash(segment()).slash("tokens"),
-            subject -> delete(() -> revokeSubject(subject, caller))),
+            subject ->
+                delete(
+                    () ->
+                        parameterOptional(
+                            "workspace", workspace -> revokeSubject(subject, workspace, caller)))),
         pathPrefix(
             "devices",
             () ->
@@ -104,7 +108,7 @@ public final class IdentityRoutes extends AllDirectives {
         principal.scopes().stream().map(Scope::wire).sorted().toList(),
         principal.jti(),
         principal.expiresAt(),
-        identity.view().deviceName(principal.subject()));
+        identity.view().deviceName(principal));
   }
 
   // Tokens
@@ -174,9 +178,14 @@ public final class IdentityRoutes extends AllDirectives {
       TokenKind kind, MintRequest request, Optional<String> workspace, Caller caller) {
     Optional<String> subject = Fields.optionalName("subject", request.subject());
     return switch (kind) {
-      case OPERATOR, SESSION ->
-          CompletableFuture.completedFuture(
-              subject.orElseThrow(() -> ApiException.invalid("subject is required")));
+      case OPERATOR, SESSION -> {
+        String named = subject.orElseThrow(() -> ApiException.invalid("subject is required"));
+        if (Devices.deviceOf(named).isPresent()) {
+          throw ApiException.invalid(
+              "a subject of the form <workspace>:phone:<device> is a device's: mint a device token");
+        }
+        yield CompletableFuture.completedFuture(named);
+      }
       case WORKSPACE -> {
         if (subject.filter(s -> !s.equals(workspace.get())).isPresent()) {
           throw ApiException.invalid("a workspace token's subject is its workspace");
@@ -251,15 +260,21 @@ public final class IdentityRoutes extends AllDirectives {
         JsonSupport::completeOk);
   }
 
-  private Route revokeSubject(String subject, Caller caller) {
+  private Route revokeSubject(String subject, Optional<String> workspace, Caller caller) {
     return onSuccess(
         TokenRegistry.ref(system)
             .<TokenRegistry.SubjectRevocation>askWithStatus(
-                r -> new TokenRegistry.RevokeSubject(Fields.name("subject", subject), caller, r),
+                r ->
+                    new TokenRegistry.RevokeSubject(
+                        Fields.name("subject", subject),
+                        workspace.map(w -> Fields.name("workspace", w)),
+                        caller,
+                        r),
                 http.askTimeout()),
         revoked ->
             JsonSupport.completeOk(
-                new IdentityApi.SubjectRevoked(revoked.subject(), revoked.at(), revoked.tokens())));
+                new IdentityApi.SubjectRevoked(
+                    revoked.subject(), revoked.workspace(), revoked.at(), revoked.tokens())));
   }
 
   // Devices

@@ -9,7 +9,6 @@ import dev.muster.config.entity.Replying;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -39,8 +38,9 @@ import org.slf4j.Logger;
  * AccessView}, tag {@value #TAG}) to refuse revoked tokens without asking it on every request.
  *
  * <p>A caller confined to a workspace sees and revokes only its workspace's tokens and devices;
- * another workspace's answer not found. A subject is revoked as a whole: every token of it issued
- * until then (by issue time; a token minted in the same second as the revocation is refused too).
+ * another workspace's answer not found. A subject is revoked as a whole within a workspace (or, by
+ * an operator, everywhere): every token of it issued until then (by issue time; a token minted in
+ * the same second as the revocation is refused too).
  *
  * <p>The state is owned by this entity alone and changed in place by the event handler (a copy per
  * event would cost every mint the size of the registry); replies are immutable copies.
@@ -129,8 +129,12 @@ public final class TokenRegistry
     }
   }
 
-  /** Every token of {@code subject} issued until {@code at} is refused. */
-  public record SubjectRevocation(String subject, Instant at, int tokens)
+  /**
+   * Every token of {@code subject} in {@code workspace} (empty: anywhere) issued until {@code at}
+   * is refused; {@code tokens} of them were minted by Muster.
+   */
+  public record SubjectRevocation(
+      String subject, Optional<String> workspace, Instant at, int tokens)
       implements CborSerializable {}
 
   // Commands
@@ -144,8 +148,15 @@ public final class TokenRegistry
   public record Revoke(String jti, Caller caller, ActorRef<StatusReply<TokenRecord>> replyTo)
       implements Command, Replying<TokenRecord> {}
 
+  /**
+   * Revokes {@code subject} in {@code workspace} (empty: in every workspace, and as an operator); a
+   * confined caller revokes in its own workspace only, whatever it asks.
+   */
   public record RevokeSubject(
-      String subject, Caller caller, ActorRef<StatusReply<SubjectRevocation>> replyTo)
+      String subject,
+      Optional<String> workspace,
+      Caller caller,
+      ActorRef<StatusReply<SubjectRevocation>> replyTo)
       implements Command, Replying<SubjectRevocation> {}
 
   public record ListTokens(
@@ -177,29 +188,40 @@ public final class TokenRegistry
 
   public record TokenRevoked(String jti, String by, Instant at) implements Event {}
 
-  public record SubjectRevoked(String subject, String by, Instant at) implements Event {}
+  /**
+   * The tokens of {@code subject} issued until {@code at} are revoked: in {@code workspace}, or,
+   * when empty, wherever they are. A subject names someone only within a workspace (two workspaces
+   * may each have a session "ci"), so a workspace revokes only its own.
+   */
+  public record SubjectRevoked(String subject, Optional<String> workspace, String by, Instant at)
+      implements Event {
+    @JsonCreator
+    public SubjectRevoked {
+      workspace = workspace == null ? Optional.empty() : workspace;
+    }
+
+    /** Whether this revocation reaches a token of {@code subject} in {@code tokenWorkspace}. */
+    public boolean reaches(String tokenSubject, Optional<String> tokenWorkspace) {
+      return subject.equals(tokenSubject)
+          && (workspace.isEmpty() || workspace.equals(tokenWorkspace));
+    }
+  }
 
   public record DeviceRegistered(Device device) implements Event {}
 
   // State
 
-  /**
-   * Tokens by {@code jti} (in order, for paging), revoked subjects with when, devices by subject.
-   */
-  public record State(
-      TreeMap<String, TokenRecord> tokens,
-      HashMap<String, Instant> revokedSubjects,
-      TreeMap<String, Device> devices)
+  /** Tokens by {@code jti} (in order, for paging), devices by subject. */
+  public record State(TreeMap<String, TokenRecord> tokens, TreeMap<String, Device> devices)
       implements CborSerializable {
     @JsonCreator
     public State {
       tokens = tokens == null ? new TreeMap<>() : tokens;
-      revokedSubjects = revokedSubjects == null ? new HashMap<>() : revokedSubjects;
       devices = devices == null ? new TreeMap<>() : devices;
     }
 
     static State empty() {
-      return new State(new TreeMap<>(), new HashMap<>(), new TreeMap<>());
+      return new State(new TreeMap<>(), new TreeMap<>());
     }
   }
 
@@ -284,27 +306,27 @@ public final class TokenRegistry
   }
 
   /**
-   * Revokes every token of a subject issued until now. A confined caller may revoke only a subject
-   * whose every token is of its workspace (and it has one); an operator any subject, also one of an
-   * external identity provider that Muster never minted for.
+   * Revokes every token of a subject issued until now: a confined caller's in its own workspace
+   * only (so no workspace can lock out anyone of another), an operator's in the workspace it names
+   * or everywhere, also a subject of an external identity provider that Muster never minted for.
    */
   private ReplyEffect<Event, State> revokeSubject(State state, RevokeSubject command) {
-    List<TokenRecord> tokens =
-        state.tokens().values().stream()
-            .filter(t -> t.subject().equals(command.subject()))
-            .toList();
     Caller caller = command.caller();
-    if (caller.workspace().isPresent()
-        && (tokens.isEmpty() || !tokens.stream().allMatch(t -> t.visibleTo(caller)))) {
-      return Guarded.refuse(
-          Effect(), command, Rejection.notFound("subject " + command.subject() + " has no tokens"));
-    }
+    Optional<String> workspace = caller.workspace().or(command::workspace);
     Instant now = clock.instant();
+    SubjectRevoked revoked = new SubjectRevoked(command.subject(), workspace, caller.actor(), now);
+    int tokens =
+        (int)
+            state.tokens().values().stream()
+                .filter(t -> revoked.reaches(t.subject(), t.workspace()))
+                .count();
     return Effect()
-        .persist(new SubjectRevoked(command.subject(), caller.actor(), now))
+        .persist(revoked)
         .thenReply(
             command.replyTo(),
-            s -> StatusReply.success(new SubjectRevocation(command.subject(), now, tokens.size())));
+            s ->
+                StatusReply.success(
+                    new SubjectRevocation(command.subject(), workspace, now, tokens)));
   }
 
   private ReplyEffect<Event, State> list(State state, ListTokens command) {
@@ -386,13 +408,10 @@ public final class TokenRegistry
       state.tokens().computeIfPresent(revoked.jti(), (jti, t) -> t.revoked(revoked.at()));
     } else if (event instanceof SubjectRevoked revoked) {
       state
-          .revokedSubjects()
-          .merge(revoked.subject(), revoked.at(), (a, b) -> a.isAfter(b) ? a : b);
-      state
           .tokens()
           .replaceAll(
               (jti, t) ->
-                  t.subject().equals(revoked.subject()) && !t.issuedAt().isAfter(revoked.at())
+                  revoked.reaches(t.subject(), t.workspace()) && !t.issuedAt().isAfter(revoked.at())
                       ? t.revoked(revoked.at())
                       : t);
     } else if (event instanceof DeviceRegistered registered) {
