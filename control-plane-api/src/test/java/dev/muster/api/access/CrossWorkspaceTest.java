@@ -345,10 +345,15 @@ class CrossWorkspaceTest {
 
     assertAnsweredAsUnknown(
         "DELETE", "/api/v1/tokens/" + sessionJti, null, Map.of(sessionJti, "t-nope"));
-    assertAnsweredAsUnknown(
-        "DELETE", "/api/v1/subjects/sess-a/tokens", null, Map.of("sess-a", "subject-nope"));
-    assertAnsweredAsUnknown(
-        "DELETE", "/api/v1/subjects/ws-a/tokens", null, Map.of("ws-a", "subject-nope"));
+    // A subject names someone within a workspace: B revoking "sess-a" or "ws-a" revokes B's own
+    // (it has none), answered as for a name nobody has; A's tokens keep working (checked below).
+    Reply nobody = http.send(b, "DELETE", "/api/v1/subjects/subject-nope/tokens", null);
+    for (String subject : List.of("sess-a", "ws-a")) {
+      Reply reply = http.send(b, "DELETE", "/api/v1/subjects/" + subject + "/tokens", null);
+      assertEquals(nobody.status(), reply.status(), reply + "\n  like " + nobody);
+      assertEquals(0, reply.body().path("tokens").asInt(), "none of B's: " + reply);
+      assertEquals("ws-b", reply.body().path("workspace").asText(), "in B only: " + reply);
+    }
 
     // A budget's scope is one name for the whole node: B's limit on A's budget is not found (as a
     // read of a scope never set), and naming A's workspace is refused before any budget is asked.
