@@ -23,6 +23,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.muster.api.ApiClient;
 import dev.muster.api.ApiClient.Response;
 import dev.muster.api.MusterApplication;
+import dev.muster.api.TestAuth;
 import dev.muster.api.TestNodes;
 import dev.muster.testing.Eventually;
 import dev.muster.testing.TestDatabase;
@@ -330,6 +331,51 @@ class ExternalIssuerTest {
                     .issueTime(Date.from(at.truncatedTo(ChronoUnit.SECONDS).plusSeconds(2))));
     Response again = as(fresh).get("/api/v1/me");
     assertEquals(200, again.status(), "issued after the revocation at " + at + ": " + again);
+  }
+
+  /**
+   * A workspace cannot revoke the provider's operator: it may revoke subjects whose every token is
+   * of its workspace, and a session token it mints may name any subject, the operator's too. The
+   * revocation it then asks for must not reach the operator's tokens, which it cannot see (404, or
+   * a revocation confined to its own workspace's tokens); the operator's token keeps working.
+   */
+  @Test
+  void aWorkspaceCannotRevokeTheProvidersOperator() throws Exception {
+    String subject = "erin@idp.test";
+    String erin =
+        rs256(
+            idpKey,
+            c ->
+                c.claim("email", subject)
+                    .claim("roles", List.of("missions:read"))
+                    .issueTime(Date.from(Instant.now().minusSeconds(5))));
+    assertEquals(200, as(erin).get("/api/v1/me").status(), "the operator's token: " + show(erin));
+
+    ApiClient evil = as(TestAuth.workspace("ws-evil"));
+    Response session =
+        evil.post("/api/v1/tokens", "{\"kind\":\"session\",\"subject\":\"" + subject + "\"}");
+    Response revoked =
+        evil.send(
+            HttpRequest.newBuilder(evil.uri("/api/v1/subjects/" + subject + "/tokens")).DELETE());
+    String sent =
+        "as workspace ws-evil: POST /api/v1/tokens {kind: session, subject: "
+            + subject
+            + "} answered "
+            + session
+            + "; then DELETE /api/v1/subjects/"
+            + subject
+            + "/tokens answered "
+            + revoked;
+    // Once the revocation (if any) has reached this node, the operator's token must still work.
+    Response marker = operator.post("/api/v1/tokens", "{\"kind\":\"operator\",\"subject\":\"m\"}");
+    assertEquals(201, marker.status(), marker.toString());
+    String jti = marker.body().path("jti").asText();
+    assertEquals(200, operator.send(delete("/api/v1/tokens/" + jti)).status());
+    String markerToken = marker.body().path("token").asText();
+    Eventually.assertWithin(
+        WITHIN, () -> assertEquals(401, as(markerToken).get("/api/v1/me").status()));
+    Response me = as(erin).get("/api/v1/me");
+    assertEquals(200, me.status(), sent + "\n  and then the operator's GET /api/v1/me: " + me);
   }
 
   // Tokens
