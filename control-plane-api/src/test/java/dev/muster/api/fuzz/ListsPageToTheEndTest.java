@@ -10,6 +10,7 @@ import dev.muster.api.ApiClient.Response;
 import dev.muster.api.MusterApplication;
 import dev.muster.api.TestAuth;
 import dev.muster.api.TestNodes;
+import dev.muster.api.access.Access;
 import dev.muster.api.fuzz.RawHttp.Header;
 import dev.muster.testing.Eventually;
 import dev.muster.testing.TestDatabase;
@@ -30,6 +31,7 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,9 +41,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every list of the API, walked page by page (limit 1, 2 and 5, {@code next_cursor} passed back as
  * {@code cursor} until there is none), holds exactly the objects that exist and match its filters,
  * each once, in id order where the API promises it (missions, escalations, participants) and in the
- * order of one big page where it does not (the backlog, in dispatch order). Expectations come from
- * the entities themselves (always current); lists are read models that follow the journal, so each
- * comparison is awaited. A cursor the API did not give out is a 400 on every list.
+ * order of one big page where it does not (the backlog, in dispatch order; the audit log, in
+ * journal order). Expectations come from the entities themselves (always current), and for tokens
+ * and the audit log from what this test minted and changed (every state-changing request carries a
+ * request id of its own, and its audit record is expected under the token's subject and the
+ * workspace it names); lists are read models that follow the journal, so each comparison is
+ * awaited. A cursor the API did not give out is a 400 on every list; every list of the API is
+ * walked here.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ListsPageToTheEndTest {
@@ -75,13 +81,46 @@ class ListsPageToTheEndTest {
   private RawHttp http;
   private final List<String> missions = new ArrayList<>();
   private final Map<String, JsonNode> participants = new LinkedHashMap<>();
+  private final Map<String, Token> tokens = new LinkedHashMap<>();
+  private final List<Change> changes = new ArrayList<>();
+
+  /** A token the node recorded: minted, or a participant's credential. */
+  private record Token(String jti, String subject, Optional<String> workspace) {}
+
+  /**
+   * A state-changing request this test sent, as its audit record must show it: its request id, the
+   * token's subject, and the workspace (the token's, else the one the answer names).
+   */
+  private record Change(String requestId, String subject, Optional<String> workspace) {}
+
+  /** Who sends a request: a token and its subject and workspace. */
+  private record As(String token, String subject, Optional<String> workspace) {
+    static As operator() {
+      return new As(TestAuth.operator(), "operator", Optional.empty());
+    }
+
+    static As workspace(String ws) {
+      return new As(TestAuth.workspace(ws), ws, Optional.of(ws));
+    }
+  }
 
   @BeforeAll
   void startNode(@TempDir Path dataDir) {
+    // The shared key set exists before the node starts, so this is no first start: the token list
+    // holds only what this test makes (a first start records the first operator's token too).
+    TestAuth.tokens();
     database = TestDatabase.h2(dataDir);
     node =
         MusterApplication.start(
-            TestNodes.restartable(database, Map.of("muster.db.query-refresh-interval", "50ms")));
+            TestNodes.restartable(
+                database,
+                Map.of(
+                    "muster.db.query-refresh-interval",
+                    "50ms",
+                    // The walks send hundreds of requests a second as one subject; rate limits
+                    // have their own test (limits.FairnessTest).
+                    "muster.rate-limits.enabled",
+                    false)));
     api = new ApiClient(node.httpAddress());
     http = new RawHttp(node.httpAddress());
     Eventually.assertWithin(
@@ -117,15 +156,117 @@ class ListsPageToTheEndTest {
     JsonNode escalated = awaitState(cancelled, "escalated");
     String escalation = escalated.path("escalations").get(0).path("id").asText();
     Response resolved =
-        api.post(
+        change(
+            As.operator(),
+            "POST",
             "/api/v1/escalations/" + escalation + "/resolve",
             "{\"action\":\"cancel\",\"note\":\"not needed\"}");
     assertEquals(200, resolved.status(), resolved.toString());
+    mintTokens();
   }
 
+  /**
+   * Tokens of every kind, by the operator and by ws-b's token, enough to page: three operators (one
+   * revoked: a revoked token is still listed), both workspaces, three session tokens of one
+   * subject, a session token of ws-b, a device's token (a device of ws-b), a participant's; and the
+   * credential of every participant registered above.
+   */
+  private void mintTokens() {
+    for (String subject : List.of("op-1", "op-2", "op-3")) {
+      mint(As.operator(), "{\"kind\":\"operator\",\"subject\":\"" + subject + "\"}");
+    }
+    for (String ws : List.of(WS_A, WS_B)) {
+      mint(As.operator(), "{\"kind\":\"workspace\",\"workspace\":\"" + ws + "\"}");
+    }
+    for (int i = 0; i < 3; i++) {
+      mint(
+          As.operator(),
+          "{\"kind\":\"session\",\"subject\":\"s-many\",\"workspace\":\"" + WS_A + "\"}");
+    }
+    mint(As.workspace(WS_B), "{\"kind\":\"session\",\"subject\":\"s-b\"}");
+    Response device =
+        change(
+            As.workspace(WS_B),
+            "POST",
+            "/api/v1/devices",
+            "{\"device_id\":\"phone-1\",\"name\":\"Bea's phone\"}");
+    assertEquals(201, device.status(), device.toString());
+    mint(
+        As.operator(),
+        "{\"kind\":\"device\",\"workspace\":\"" + WS_B + "\",\"device_id\":\"phone-1\"}");
+    String participant =
+        participants.values().stream()
+            .filter(p -> p.path("workspace").asText().equals(WS_A))
+            .findFirst()
+            .orElseThrow()
+            .path("id")
+            .asText();
+    mint(
+        As.operator(),
+        "{\"kind\":\"participant\",\"workspace\":\""
+            + WS_A
+            + "\",\"subject\":\""
+            + participant
+            + "\"}");
+    String op3 =
+        tokens.values().stream()
+            .filter(t -> t.subject().equals("op-3"))
+            .findFirst()
+            .orElseThrow()
+            .jti();
+    Response revoked = change(As.operator(), "DELETE", "/api/v1/tokens/" + op3, null);
+    assertEquals(200, revoked.status(), revoked.toString());
+  }
+
+  private void mint(As as, String json) {
+    Response minted = change(as, "POST", "/api/v1/tokens", json);
+    assertEquals(201, minted.status(), "POST /api/v1/tokens " + json + ": " + minted);
+    JsonNode body = minted.body();
+    tokens.put(
+        body.get("jti").asText(),
+        new Token(
+            body.get("jti").asText(),
+            body.get("subject").asText(),
+            body.path("workspace").isTextual()
+                ? Optional.of(body.get("workspace").asText())
+                : Optional.empty()));
+  }
+
+  /**
+   * A state-changing request, with a request id of its own, remembered as its audit record must
+   * show it.
+   */
+  private Response change(As as, String method, String path, String json) {
+    String requestId = "lp-" + (changes.size() + 1);
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(api.uri(path))
+            .header("Authorization", TestAuth.bearer(as.token()))
+            .header(Access.REQUEST_ID_HEADER, requestId)
+            .method(
+                method,
+                json == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(json));
+    if (json != null) {
+      request.header("Content-Type", "application/json");
+    }
+    Response response = api.send(request);
+    JsonNode named = response.body().path("workspace");
+    changes.add(
+        new Change(
+            requestId,
+            as.subject(),
+            as.workspace()
+                .or(() -> named.isTextual() ? Optional.of(named.asText()) : Optional.empty())));
+    return response;
+  }
+
+  /** A participant of ws-a registered by the operator, of ws-b by ws-b's own token. */
   private void register(String ws, List<String> capabilities, String role) {
     Response registered =
-        api.post(
+        change(
+            ws.equals(WS_B) ? As.workspace(WS_B) : As.operator(),
+            "POST",
             "/api/v1/participants",
             "{\"workspace\":\""
                 + ws
@@ -136,6 +277,8 @@ class ListsPageToTheEndTest {
                 + "\"],\"max_concurrent_attempts\":20}");
     assertEquals(201, registered.status(), registered.toString());
     participants.put(registered.body().get("id").asText(), registered.body());
+    String jti = registered.body().path("credential").path("jti").asText();
+    tokens.put(jti, new Token(jti, registered.body().get("id").asText(), Optional.of(ws)));
   }
 
   /**
@@ -160,7 +303,9 @@ class ListsPageToTheEndTest {
   private String submit(
       String ws, String capability, long scheduleToStartMs, int priority, boolean spec) {
     Response submitted =
-        api.post(
+        change(
+            As.operator(),
+            "POST",
             "/api/v1/missions",
             "{\"workspace\":\""
                 + ws
@@ -249,7 +394,54 @@ class ListsPageToTheEndTest {
             p -> p.path("workspace").asText().equals(WS_A)),
         backlogList("/api/v1/backlog?workspace=" + WS_A, Optional.empty(), WS_A),
         backlogList("/api/v1/backlog?workspace=" + WS_B, Optional.empty(), WS_B),
-        backlogList("/api/v1/backlog", Optional.of(WS_B), WS_B));
+        backlogList("/api/v1/backlog", Optional.of(WS_B), WS_B),
+        tokenList("/api/v1/tokens", Optional.empty(), t -> true),
+        tokenList(
+            "/api/v1/tokens?workspace=" + WS_A,
+            Optional.empty(),
+            t -> t.workspace().equals(Optional.of(WS_A))),
+        tokenList(
+            "/api/v1/tokens?subject=s-many", Optional.empty(), t -> t.subject().equals("s-many")),
+        tokenList(
+            "/api/v1/tokens", Optional.of(WS_B), t -> t.workspace().equals(Optional.of(WS_B))),
+        auditList("/api/v1/audit", Optional.empty(), c -> true),
+        auditList(
+            "/api/v1/audit?workspace=" + WS_A,
+            Optional.empty(),
+            c -> c.workspace().equals(Optional.of(WS_A))),
+        auditList("/api/v1/audit?subject=" + WS_B, Optional.empty(), c -> c.subject().equals(WS_B)),
+        auditList(
+            "/api/v1/audit", Optional.of(WS_B), c -> c.workspace().equals(Optional.of(WS_B))));
+  }
+
+  /** The tokens the node recorded for this test that match, in jti order. */
+  private ListCase tokenList(String path, Optional<String> caller, Predicate<Token> matches) {
+    return new ListCase(
+        path,
+        caller,
+        "tokens",
+        "jti",
+        now -> {
+          Set<String> jtis = new TreeSet<>();
+          tokens.values().stream().filter(matches).forEach(t -> jtis.add(t.jti()));
+          return jtis;
+        },
+        true);
+  }
+
+  /** The audit records of this test's state-changing requests that match, in journal order. */
+  private ListCase auditList(String path, Optional<String> caller, Predicate<Change> matches) {
+    return new ListCase(
+        path,
+        caller,
+        "records",
+        "request_id",
+        now -> {
+          Set<String> ids = new TreeSet<>();
+          List.copyOf(changes).stream().filter(matches).forEach(c -> ids.add(c.requestId()));
+          return ids;
+        },
+        false);
   }
 
   private static ListCase missionList(String path, Predicate<JsonNode> matches) {
@@ -390,6 +582,69 @@ class ListsPageToTheEndTest {
   }
 
   /**
+   * Every list of the API is walked here: each route of {@link RequestGenerator.Route} that is a
+   * GET without path parameters is asked for one item as the operator, and where the answer pages
+   * (it has a {@code next_cursor}) its path must be among {@link #lists()}. A list route added
+   * without a walk fails the build.
+   */
+  @Test
+  void everyListOfTheApiIsWalked() {
+    Set<String> walked = new TreeSet<>();
+    lists().forEach(list -> walked.add(list.path().split("\\?")[0]));
+    List<String> unwalked = new ArrayList<>();
+    List<String> paged = new ArrayList<>();
+    for (RequestGenerator.Route route : RequestGenerator.Route.values()) {
+      if (!route.method.equals("GET")
+          || route.template == null
+          || !route.template.startsWith("/api/v1/")
+          || route.template.contains("{")) {
+        continue;
+      }
+      String target = route.template + "?workspace=" + WS_A + "&limit=1";
+      Response answer = api.get(target);
+      assertEquals(200, answer.status(), "GET " + target + ": " + answer);
+      if (answer.body().has("next_cursor")) {
+        paged.add(route.template);
+        if (!walked.contains(route.template)) {
+          unwalked.add(route + " " + route.template);
+        }
+      }
+    }
+    assertTrue(
+        unwalked.isEmpty(),
+        "lists of the API (they answer next_cursor) that this test does not walk: "
+            + unwalked
+            + " (walked: "
+            + walked
+            + ")");
+    assertTrue(
+        paged.containsAll(List.of("/api/v1/tokens", "/api/v1/audit", "/api/v1/missions")),
+        "the lists are recognised by their next_cursor: " + paged);
+  }
+
+  /**
+   * A cursor another list gave out is no cursor of the audit log, whose cursors name a place in the
+   * journal: 400, like any cursor it did not give out.
+   */
+  @Test
+  void theAuditLogRefusesAnotherListsCursor() {
+    Response tokenPage = api.get("/api/v1/tokens?limit=1");
+    assertEquals(200, tokenPage.status(), tokenPage.toString());
+    String cursor = tokenPage.body().path("next_cursor").asText();
+    assertTrue(!cursor.isEmpty(), "the token list pages: " + tokenPage);
+    String target = "/api/v1/audit?cursor=" + cursor;
+    RawHttp.Reply reply = http.send("GET", target, List.of(), null);
+    String where =
+        "GET "
+            + target
+            + " (a cursor of GET /api/v1/tokens)\n  answered: "
+            + ApiContract.describe(reply);
+    assertEquals(400, reply.status(), where);
+    assertEquals("invalid_request", ApiContract.errorOf(where, reply), where);
+    assertTrue(reply.body().contains("cursor"), "the message names the cursor: " + where);
+  }
+
+  /**
    * A list page goes on after the key its cursor names even when that object has left the list
    * meanwhile: a waiting mission that is cancelled after the first page leaves the missions list
    * filtered by {@code state=queued}, and the backlog.
@@ -407,7 +662,12 @@ class ListsPageToTheEndTest {
     Response first = page(list, 1, Optional.empty());
     String head = first.body().path(list.items()).get(0).path(list.id()).asText();
     String cursor = first.body().path("next_cursor").asText();
-    Response cancelled = api.post("/api/v1/missions/" + head + "/cancel", "{\"reason\":\"moved\"}");
+    Response cancelled =
+        change(
+            As.operator(),
+            "POST",
+            "/api/v1/missions/" + head + "/cancel",
+            "{\"reason\":\"moved\"}");
     assertEquals(200, cancelled.status(), cancelled.toString());
     Set<String> rest = new TreeSet<>(waiting);
     rest.remove(head);

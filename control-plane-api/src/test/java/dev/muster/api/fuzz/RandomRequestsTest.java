@@ -12,9 +12,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.muster.api.ApiClient;
 import dev.muster.api.ApiClient.Response;
 import dev.muster.api.MusterApplication;
+import dev.muster.api.TestAuth;
 import dev.muster.api.TestNodes;
 import dev.muster.api.TestWorker;
 import dev.muster.api.fuzz.JsonText.Obj;
+import dev.muster.api.fuzz.RawHttp.Header;
+import dev.muster.api.fuzz.RequestGenerator.Credential;
 import dev.muster.api.fuzz.RequestGenerator.Request;
 import dev.muster.api.fuzz.RequestGenerator.Route;
 import dev.muster.testing.Eventually;
@@ -40,8 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Seeded random requests to every route of one real node (H2, real HTTP): valid calls that make
  * participants, missions, attempts and escalations in two workspaces, mixed with requests that are
- * wrong in every way a client can be wrong (see {@link RequestGenerator}). Whatever is asked, each
- * answer keeps {@link ApiContract}; afterwards the node still serves everything it accepted and
+ * wrong in every way a client can be wrong (see {@link RequestGenerator}), tokens and devices among
+ * them. Whatever is asked, each answer keeps {@link ApiContract}; no request without a valid token
+ * is let in; the key set never changes; afterwards the node still serves everything it accepted and
  * runs a normal mission to the end.
  *
  * <p>The seed is printed at the start and is in every failure message: {@code
@@ -146,6 +150,95 @@ class RandomRequestsTest {
     assertEquals(200, api.get("/health/alive").status(), seedText());
   }
 
+  /**
+   * The token subject is the only identity: a body's {@code "from"} naming someone else (the
+   * operator, another workspace, nobody known) is refused or ignored, never recorded as who acted.
+   * Each request, sent with ws-a's token, carries a request id of its own; the audit record of each
+   * names ws-a, and nothing is recorded under the names a {@code "from"} gave.
+   */
+  @Test
+  void aFromInTheBodyNamesNobody() {
+    String ws = RequestGenerator.WS_A;
+    List<Object[]> bodies =
+        List.of(
+            new Object[] {Route.SUBMIT, "/api/v1/missions", plainMission(ws, "x")},
+            new Object[] {Route.REGISTER, "/api/v1/participants", requests.registration(ws, "x")},
+            new Object[] {Route.SET_LIMIT, "/api/v1/budgets/" + ws, RequestGenerator.limit("10")},
+            new Object[] {Route.REGISTER_DEVICE, "/api/v1/devices", requests.device(ws)},
+            new Object[] {
+              Route.MINT,
+              "/api/v1/tokens",
+              obj().with("kind", "session").with("subject", "s-from").with("workspace", ws)
+            });
+    Map<String, String> sent = new LinkedHashMap<>();
+    int before = violations.size();
+    int i = 0;
+    for (Object[] b : bodies) {
+      for (String from : List.of("operator", RequestGenerator.WS_B, "mallory")) {
+        Obj body = ((Obj) b[2]).replace("from", from);
+        String requestId = "from-" + seed + "-" + i++;
+        Request valid = requests.valid((Route) b[0], (String) b[1], body);
+        List<Header> headers = new ArrayList<>(valid.headers());
+        headers.add(new Header("Authorization", TestAuth.bearer(TestAuth.workspace(ws))));
+        headers.add(new Header("X-Request-Id", requestId));
+        Request request =
+            new Request(
+                valid.route(),
+                valid.method(),
+                valid.target(),
+                new Credential(Credential.Kind.WORKSPACE, "the workspace token of " + ws),
+                headers,
+                valid.body());
+        RawHttp.Reply reply = send(request);
+        sent.put(requestId, request.describe() + "\n  answered: " + ApiContract.describe(reply));
+      }
+    }
+    List<String> broken = violations.subList(before, violations.size());
+    assertTrue(broken.isEmpty(), seedText() + ": " + String.join("\n\n", broken));
+    Eventually.assertWithin(
+        WITHIN,
+        () -> {
+          Map<String, String> subjects = new LinkedHashMap<>();
+          for (JsonNode record : auditRecords("/api/v1/audit?workspace=" + ws)) {
+            String id = record.path("request_id").asText();
+            if (sent.containsKey(id)) {
+              subjects.put(id, record.path("subject").asText());
+            }
+          }
+          for (Map.Entry<String, String> request : sent.entrySet()) {
+            assertEquals(
+                ws,
+                subjects.get(request.getKey()),
+                seedText()
+                    + ": the audit record of\n  "
+                    + request.getValue()
+                    + "\n  names another subject (null: no record)");
+          }
+        });
+    for (String from : List.of("mallory", RequestGenerator.WS_B, "operator")) {
+      for (JsonNode record : auditRecords("/api/v1/audit?subject=" + from)) {
+        assertTrue(
+            !sent.containsKey(record.path("request_id").asText()),
+            seedText() + ": recorded under " + from + ": " + record);
+      }
+    }
+  }
+
+  /** Every record of the audit log that {@code path} lists, page by page. */
+  private List<JsonNode> auditRecords(String path) {
+    List<JsonNode> records = new ArrayList<>();
+    Optional<String> cursor = Optional.empty();
+    do {
+      String target = path + "&limit=500" + cursor.map(c -> "&cursor=" + c).orElse("");
+      Response page = api.get(target);
+      assertEquals(200, page.status(), seedText() + ": GET " + target + ": " + page);
+      page.body().path("records").forEach(records::add);
+      JsonNode next = page.body().path("next_cursor");
+      cursor = next.isTextual() ? Optional.of(next.asText()) : Optional.empty();
+    } while (cursor.isPresent());
+    return records;
+  }
+
   // Requests and their checks
 
   private RawHttp.Reply send(Request request) {
@@ -163,6 +256,25 @@ class RandomRequestsTest {
       ApiContract.check(context, reply);
     } catch (AssertionError broken) {
       violations.add(broken.getMessage());
+    }
+    if (!request.credential().valid()
+        && request.target().startsWith("/api/")
+        && reply.status() < 400) {
+      violations.add(
+          "a request without a valid token was let in\n"
+              + context
+              + "\n  answered: "
+              + ApiContract.describe(reply));
+    }
+    if ((request.route() == Route.KEYS_ROTATE || request.route() == Route.KEY_RETIRE)
+        && reply.status() < 300) {
+      // The run never sends these with keys:manage but for keys that do not exist.
+      violations.add(
+          "the key set changed for a caller that may not change it, or for a key that does not"
+              + " exist\n"
+              + context
+              + "\n  answered: "
+              + ApiContract.describe(reply));
     }
     requests.learn(reply);
     return reply;
@@ -212,7 +324,21 @@ class RandomRequestsTest {
           plainMission(ws, "nobody").with("timeouts", obj().with("schedule_to_start_ms", 300));
       send(Route.SUBMIT, "/api/v1/missions", unservable, 201);
       send(Route.SET_LIMIT, "/api/v1/budgets/" + ws, RequestGenerator.limit("1000000"), 200);
+      send(Route.REGISTER_DEVICE, "/api/v1/devices", requests.device(ws), 201);
     }
+    // Tokens of every kind, so that later requests can use, list and revoke them.
+    for (int i = 0; i < 6; i++) {
+      send(
+          Route.MINT,
+          "/api/v1/tokens",
+          requests.mint(requests.pick(RequestGenerator.WORKSPACES)),
+          201);
+    }
+    send(Route.ME, "/api/v1/me", null, 200);
+    send(Route.LIST_TOKENS, "/api/v1/tokens?limit=5", null, 200);
+    send(Route.LIST_DEVICES, "/api/v1/devices", null, 200);
+    send(Route.LIST_KEYS, "/api/v1/keys", null, 200);
+    send(Route.AUDIT, "/api/v1/audit?limit=5", null, 200);
     oddButValidNamesAreKept();
     controlCharactersInNamesAreRefused();
     stringsThatAreNotUnicodeAreRefused();
@@ -310,7 +436,9 @@ class RandomRequestsTest {
 
   private void validStep() {
     String ws = requests.pick(RequestGenerator.WORKSPACES);
-    switch (random.nextInt(6)) {
+    switch (random.nextInt(8)) {
+      case 6 -> send(Route.MINT, "/api/v1/tokens", requests.mint(ws), 201);
+      case 7 -> send(Route.REGISTER_DEVICE, "/api/v1/devices", requests.device(ws), 201);
       case 0 -> send(Route.REGISTER, "/api/v1/participants", requests.registration(ws, "x"), 201);
       case 1 -> send(Route.SUBMIT, "/api/v1/missions", requests.submission(ws), 201);
       case 2, 3 -> {

@@ -13,11 +13,14 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.muster.api.TestAuth;
+import dev.muster.api.access.Scope;
 import dev.muster.api.fuzz.JsonText.Arr;
 import dev.muster.api.fuzz.JsonText.Member;
 import dev.muster.api.fuzz.JsonText.Obj;
 import dev.muster.api.fuzz.RawHttp.Header;
+import dev.muster.api.identity.TokenKind;
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
@@ -33,10 +36,12 @@ import java.util.function.Consumer;
 /**
  * The seeded source of {@link RandomRequestsTest}'s requests: every route of the API and paths that
  * are none, with any method; ids of objects that exist (in both workspaces) or cannot; good and bad
- * query parameters; headers naming the request's workspace, another one, or nonsense; bodies that
- * are valid, a little wrong, or not JSON at all. It learns the ids the node answers with, so later
- * requests reach real missions, participants, escalations and inbox messages. The same seed gives
- * the same requests as long as the node gives the same answers.
+ * query parameters; as the operator, a workspace, a valid token of another kind or with fewer
+ * scopes, a forged token or no bearer token at all ({@link Credential}); bodies that are valid, a
+ * little wrong, claim to be {@code "from"} someone, or are not JSON at all. It learns the ids the
+ * node answers with, so later requests reach real missions, participants, escalations, inbox
+ * messages, tokens, devices and keys. The same seed gives the same requests as long as the node
+ * gives the same answers.
  */
 final class RequestGenerator {
   static final String WS_A = "ws-a";
@@ -44,49 +49,115 @@ final class RequestGenerator {
   static final List<String> WORKSPACES = List.of(WS_A, WS_B);
   static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
 
-  /** Every route of the API with the method it answers, and paths that are no route. */
+  /**
+   * Every route of the API with the method it answers and its template (as {@link
+   * dev.muster.api.access.RouteTable} writes it; {@code RouteCoverageTest} holds the two together),
+   * and paths that are no route.
+   */
   enum Route {
-    SUBMIT("POST"),
-    LIST_MISSIONS("GET"),
-    GET_MISSION("GET"),
-    HISTORY("GET"),
-    CANCEL("POST"),
-    APPROVAL("POST"),
-    ATTEMPT_HEARTBEAT("POST"),
-    COMPLETE("POST"),
-    FAIL("POST"),
-    DECLINE("POST"),
-    HANDOFF("POST"),
-    LIST_ESCALATIONS("GET"),
-    RESOLVE("POST"),
-    REGISTER("POST"),
-    LIST_PARTICIPANTS("GET"),
-    GET_PARTICIPANT("GET"),
-    UPDATE_PARTICIPANT("PATCH"),
-    PARTICIPANT_HEARTBEAT("POST"),
-    DRAIN("POST"),
-    STAND_DOWN("POST"),
-    INBOX("GET"),
-    INBOX_STREAM("GET"),
-    ACK("POST"),
-    BACKLOG("GET"),
-    SET_LIMIT("PUT"),
-    GET_BUDGET("GET"),
-    ALIVE("GET"),
-    READY("GET"),
-    NO_SUCH_PATH("GET");
+    SUBMIT("POST", "/api/v1/missions"),
+    LIST_MISSIONS("GET", "/api/v1/missions"),
+    GET_MISSION("GET", "/api/v1/missions/{id}"),
+    HISTORY("GET", "/api/v1/missions/{id}/history"),
+    CANCEL("POST", "/api/v1/missions/{id}/cancel"),
+    APPROVAL("POST", "/api/v1/missions/{id}/approval"),
+    ATTEMPT_HEARTBEAT("POST", "/api/v1/missions/{id}/attempts/{n}/heartbeat"),
+    COMPLETE("POST", "/api/v1/missions/{id}/attempts/{n}/complete"),
+    FAIL("POST", "/api/v1/missions/{id}/attempts/{n}/fail"),
+    DECLINE("POST", "/api/v1/missions/{id}/attempts/{n}/decline"),
+    HANDOFF("POST", "/api/v1/missions/{id}/attempts/{n}/handoff"),
+    LIST_ESCALATIONS("GET", "/api/v1/escalations"),
+    RESOLVE("POST", "/api/v1/escalations/{id}/resolve"),
+    REGISTER("POST", "/api/v1/participants"),
+    LIST_PARTICIPANTS("GET", "/api/v1/participants"),
+    GET_PARTICIPANT("GET", "/api/v1/participants/{id}"),
+    UPDATE_PARTICIPANT("PATCH", "/api/v1/participants/{id}"),
+    PARTICIPANT_HEARTBEAT("POST", "/api/v1/participants/{id}/heartbeat"),
+    DRAIN("POST", "/api/v1/participants/{id}/drain"),
+    STAND_DOWN("POST", "/api/v1/participants/{id}/stand-down"),
+    INBOX("GET", "/api/v1/participants/{id}/inbox"),
+    INBOX_STREAM("GET", "/api/v1/participants/{id}/inbox/stream"),
+    ACK("POST", "/api/v1/participants/{id}/inbox/{message}/ack"),
+    BACKLOG("GET", "/api/v1/backlog"),
+    SET_LIMIT("PUT", "/api/v1/budgets/{scope}"),
+    GET_BUDGET("GET", "/api/v1/budgets/{scope}"),
+    ME("GET", "/api/v1/me"),
+    MINT("POST", "/api/v1/tokens"),
+    LIST_TOKENS("GET", "/api/v1/tokens"),
+    REVOKE_TOKEN("DELETE", "/api/v1/tokens/{jti}"),
+    REVOKE_SUBJECT("DELETE", "/api/v1/subjects/{subject}/tokens"),
+    REGISTER_DEVICE("POST", "/api/v1/devices"),
+    LIST_DEVICES("GET", "/api/v1/devices"),
+    LIST_KEYS("GET", "/api/v1/keys"),
+    /**
+     * Sent only with tokens that lack keys:manage (or forged ones): a rotation by the operator
+     * would change the key set every test of this JVM signs with ({@link TestAuth}). Rotation
+     * itself is tested on a node with keys of its own (FirstStartAndKeysTest).
+     */
+    KEYS_ROTATE("POST", "/api/v1/keys/rotate"),
+    /**
+     * Sent for a key of the shared key set only with tokens that lack keys:manage (retiring it
+     * would refuse every token of the tests after), and for keys that do not exist with any token.
+     */
+    KEY_RETIRE("POST", "/api/v1/keys/{kid}/retire"),
+    AUDIT("GET", "/api/v1/audit"),
+    ALIVE("GET", "/health/alive"),
+    READY("GET", "/health/ready"),
+    NO_SUCH_PATH("GET", null);
 
     final String method;
 
-    Route(String method) {
+    /** The route's path template; null for paths that are no route. */
+    final String template;
+
+    Route(String method, String template) {
       this.method = method;
+      this.template = template;
+    }
+  }
+
+  /** What a request's Authorization header carries, and what it says of it. */
+  record Credential(Kind kind, String about) {
+    enum Kind {
+      /** No header: {@link RawHttp} sends the operator's token (every scope). */
+      OPERATOR,
+      /** The token of workspace ws-a or ws-b ({@link TestAuth#workspace}). */
+      WORKSPACE,
+      /**
+       * A valid token of another kind or with fewer scopes: a participant's, a device's, a
+       * session's, a reading operator's, one the node minted.
+       */
+      OTHER_KIND,
+      /** A token no node may accept ({@link ForgedTokens}). */
+      FORGED,
+      /** An Authorization header that is no bearer token. */
+      GARBAGE
+    }
+
+    /** Whether a node may let a request with this credential in at all. */
+    boolean valid() {
+      return kind != Kind.FORGED && kind != Kind.GARBAGE;
     }
   }
 
   /** One request, and how a failure message shows it. */
-  record Request(Route route, String method, String target, List<Header> headers, byte[] body) {
+  record Request(
+      Route route,
+      String method,
+      String target,
+      Credential credential,
+      List<Header> headers,
+      byte[] body) {
     String describe() {
-      StringBuilder text = new StringBuilder(route + ": " + method + " " + printable(target, 400));
+      StringBuilder text =
+          new StringBuilder(
+              route
+                  + ": "
+                  + method
+                  + " "
+                  + printable(target, 400)
+                  + " as "
+                  + printable(credential.about(), 200));
       headers.forEach(
           h ->
               text.append("\n    ")
@@ -102,6 +173,10 @@ final class RequestGenerator {
       return text.toString();
     }
   }
+
+  /** A request without an Authorization header: {@link RawHttp} sends the operator's token. */
+  static final Credential AS_OPERATOR =
+      new Credential(Credential.Kind.OPERATOR, "the operator (RawHttp's default token)");
 
   /** An inbox message a participant was given. */
   record Message(String participantId, String messageId) {}
@@ -287,6 +362,10 @@ final class RequestGenerator {
           "ωs",
           "ws-c");
 
+  /** Who a body's "from" claims to be: never who acts (that is the token's subject). */
+  private static final List<String> FROMS =
+      List.of("operator", WS_B, "mallory", "ws-a:phone:fuzz-phone", "");
+
   private static final List<String> PHASES =
       List.of(
           "pending",
@@ -326,6 +405,20 @@ final class RequestGenerator {
   private final Set<String> escalations = new LinkedHashSet<>();
   private final List<Message> messages = new ArrayList<>();
   private final Set<String> scopes = new LinkedHashSet<>(List.of(WS_A, WS_B, "mission:m-1"));
+  private final List<Minted> minted = new ArrayList<>();
+  private final Set<String> jtis = new LinkedHashSet<>();
+  private final Set<String> subjects = new LinkedHashSet<>();
+  private final Map<String, String> devices = new LinkedHashMap<>();
+  private final Set<String> kids = new LinkedHashSet<>();
+
+  /**
+   * Subjects no request may revoke: the operator's and the workspaces' tokens ({@link TestAuth})
+   * carry every valid request of the run.
+   */
+  static final Set<String> RESERVED_SUBJECTS = Set.of("operator", WS_A, WS_B);
+
+  /** A token the node handed out (minted, or a participant's credential), and what it may do. */
+  record Minted(String jti, String subject, String token, boolean managesKeys) {}
 
   RequestGenerator(Random random) {
     this.random = random;
@@ -359,6 +452,7 @@ final class RequestGenerator {
       return;
     }
     learnOne(body);
+    learnIdentity(body);
     body.path("escalations").forEach(this::learnOne);
     for (JsonNode attempt : body.path("attempts")) {
       attempts.merge(body.path("id").asText(), attempt.path("attempt").asInt(1), Math::max);
@@ -372,6 +466,43 @@ final class RequestGenerator {
       attempts.merge(
           message.path("mission_id").asText(), message.path("attempt").asInt(1), Math::max);
     }
+  }
+
+  /**
+   * Remembers the tokens (minted, or a registration's credential), token ids, subjects, devices and
+   * keys an answer shows, for later requests to use and revoke.
+   */
+  private void learnIdentity(JsonNode body) {
+    JsonNode credential = body.path("credential");
+    if (credential.path("token").isTextual() && body.path("id").isTextual()) {
+      remember(credential, body.get("id").asText(), false);
+    } else if (body.path("token").isTextual() && body.path("subject").isTextual()) {
+      boolean keys = false;
+      for (JsonNode scope : body.path("scopes")) {
+        keys |= scope.asText().equals("keys:manage");
+      }
+      remember(body, body.get("subject").asText(), keys);
+    }
+    for (JsonNode token : body.path("tokens")) {
+      jtis.add(token.path("jti").asText("t-none"));
+      subjects.add(token.path("subject").asText("s-none"));
+    }
+    for (JsonNode device : body.path("devices")) {
+      devices.put(device.path("device_id").asText("d-none"), device.path("workspace").asText());
+    }
+    if (body.path("device_id").isTextual()) {
+      devices.put(body.get("device_id").asText(), body.path("workspace").asText());
+    }
+    for (JsonNode key : body.path("keys")) {
+      kids.add(key.path("kid").asText("k-none"));
+    }
+  }
+
+  private void remember(JsonNode token, String subject, boolean managesKeys) {
+    String jti = token.path("jti").asText("t-none");
+    minted.add(new Minted(jti, subject, token.get("token").asText(), managesKeys));
+    jtis.add(jti);
+    subjects.add(subject);
   }
 
   private void learnOne(JsonNode item) {
@@ -411,7 +542,10 @@ final class RequestGenerator {
   /** A random request to {@code route} with {@code method} at {@code target}. */
   Request request(Route route, String method, String target) {
     byte[] body = body(route);
-    return new Request(route, method, target, headers(route, body), body);
+    List<Header> headers = new ArrayList<>();
+    Credential credential = credential(route, target, headers);
+    headers.addAll(headers(route, body));
+    return new Request(route, method, target, credential, headers, body);
   }
 
   /** A request a well-behaved client sends: its route's method, a valid body, plain headers. */
@@ -421,7 +555,12 @@ final class RequestGenerator {
       headers.add(new Header("Content-Type", "application/json"));
     }
     return new Request(
-        route, route.method, target, headers, body == null ? null : body.text().getBytes(UTF_8));
+        route,
+        route.method,
+        target,
+        AS_OPERATOR,
+        headers,
+        body == null ? null : body.text().getBytes(UTF_8));
   }
 
   // Paths
@@ -451,10 +590,50 @@ final class RequestGenerator {
       case ACK -> ackPath();
       case BACKLOG -> "/api/v1/backlog";
       case SET_LIMIT, GET_BUDGET -> "/api/v1/budgets/" + scopeSegment();
+      case ME -> "/api/v1/me" + (random.nextInt(5) == 0 ? "/" : "");
+      case MINT, LIST_TOKENS -> "/api/v1/tokens" + (random.nextInt(5) == 0 ? "/" : "");
+      case REVOKE_TOKEN -> "/api/v1/tokens/" + jtiSegment();
+      case REVOKE_SUBJECT -> "/api/v1/subjects/" + subjectSegment() + "/tokens";
+      case REGISTER_DEVICE, LIST_DEVICES -> "/api/v1/devices" + (random.nextInt(5) == 0 ? "/" : "");
+      case LIST_KEYS -> "/api/v1/keys" + (random.nextInt(5) == 0 ? "/" : "");
+      case KEYS_ROTATE -> "/api/v1/keys/rotate" + (random.nextInt(5) == 0 ? "/" : "");
+      case KEY_RETIRE -> "/api/v1/keys/" + kidSegment() + "/retire";
+      case AUDIT -> "/api/v1/audit" + (random.nextInt(5) == 0 ? "/" : "");
       case ALIVE -> "/health/alive";
       case READY -> "/health/ready";
       case NO_SUCH_PATH -> noSuchPath();
     };
+  }
+
+  private String jtiSegment() {
+    return known(jtis).filter(id -> random.nextInt(10) < 6).orElseGet(() -> weirdSegment("t"));
+  }
+
+  /** A subject whose tokens may be revoked: never one of {@link #RESERVED_SUBJECTS}. */
+  private String subjectSegment() {
+    List<String> revocable = subjects.stream().filter(s -> !RESERVED_SUBJECTS.contains(s)).toList();
+    if (!revocable.isEmpty() && random.nextInt(10) < 5) {
+      return URLEncoder.encode(pick(revocable), UTF_8);
+    }
+    return pick(
+        List.of(
+            "fuzz-session",
+            "ws-a:phone:fuzz-phone",
+            "someone@example.test",
+            known(participants.keySet()).orElse("p-1"),
+            weirdSegment("s")));
+  }
+
+  /** A key of the shared key set (which only tokens without keys:manage send), or none. */
+  private String kidSegment() {
+    return random.nextInt(2) == 0 ? pick(realKids()) : weirdSegment("k");
+  }
+
+  /** The kids of the shared key set: the one this JVM signs with, and those the node listed. */
+  private Set<String> realKids() {
+    Set<String> real = new LinkedHashSet<>(kids);
+    real.add(TestAuth.tokens().keys().signingKey().orElseThrow().getKeyID());
+    return real;
   }
 
   private String attemptPath(String action) {
@@ -515,6 +694,13 @@ final class RequestGenerator {
             "/api/v1/budgets",
             "/api/v1/budgets/a/b",
             "/api/v1/backlog/ws-a",
+            "/api/v1/me/x",
+            "/api/v1/tokens/t-1/x",
+            "/api/v1/subjects",
+            "/api/v1/subjects/x",
+            "/api/v1/subjects/x/tokens/y",
+            "/api/v1/devices/d-1",
+            "/api/v1/audit/x",
             "/health",
             "/health/nope",
             "//api/v1/missions",
@@ -643,6 +829,20 @@ final class RequestGenerator {
         maybe(params, "cursor", this::cursorParam);
         maybe(params, "limit", this::limitParam);
       }
+      case LIST_TOKENS -> {
+        maybe(params, "workspace", this::workspaceParam);
+        maybe(params, "subject", this::subjectParam);
+        maybe(params, "cursor", this::cursorParam);
+        maybe(params, "limit", this::limitParam);
+      }
+      case LIST_DEVICES -> maybe(params, "workspace", this::workspaceParam);
+      case AUDIT -> {
+        maybe(params, "workspace", this::workspaceParam);
+        maybe(params, "subject", this::subjectParam);
+        maybe(params, "since", this::sinceParam);
+        maybe(params, "cursor", () -> random.nextBoolean() ? cursorParam() : auditCursor());
+        maybe(params, "limit", this::limitParam);
+      }
       case INBOX -> {
         maybe(
             params,
@@ -705,6 +905,49 @@ final class RequestGenerator {
     return pick(List.of(WS_A, WS_B, WS_A, WS_B, "ws-c", "", "%00", "%0A", "x".repeat(300), "%20"));
   }
 
+  private String subjectParam() {
+    return pick(
+        List.of(
+            "operator",
+            WS_A,
+            known(subjects).map(s -> URLEncoder.encode(s, UTF_8)).orElse("fuzz-session"),
+            "ws-a%3Aphone%3Afuzz-phone",
+            "",
+            "%00",
+            "%0A",
+            "x".repeat(300)));
+  }
+
+  private String sinceParam() {
+    return pick(
+        List.of(
+            "2026-11-30T12:00:00Z",
+            "2000-01-01T00:00:00Z",
+            "2026-11-30T12:00:00%2B01:00",
+            "2026-11-30T12:00:00+01:00",
+            "2026-11-30T12:00:00.123456789Z",
+            "2026-11-30",
+            "yesterday",
+            "%2B999999999-12-31T23:59:59Z",
+            "-999999999-01-01T00:00:00Z",
+            "2026-13-40T00:00:00Z",
+            "1e10",
+            "",
+            "%00",
+            "x".repeat(300)));
+  }
+
+  /** A cursor of the audit log's form (a journal offset), right and wrong. */
+  private String auditCursor() {
+    String offset =
+        pick(
+            List.of(
+                "0", "1", "5", "-1", "9223372036854775807", "99999999999999999999", "1.5", "x"));
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(("after:" + offset).getBytes(UTF_8));
+  }
+
   private String cursorParam() {
     Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
     return pick(
@@ -757,15 +1000,6 @@ final class RequestGenerator {
         headers.add(new Header("Content-Type", pick(CONTENT_TYPES)));
       }
     }
-    int caller = random.nextInt(20);
-    if (caller < 6) {
-      headers.add(
-          new Header("Authorization", TestAuth.bearer(TestAuth.workspace(pick(WORKSPACES)))));
-    } else if (caller < 7) {
-      headers.add(new Header("Authorization", "Bearer " + pick(HEADER_VALUES)));
-    } else if (caller < 8) {
-      headers.add(new Header("Authorization", pick(HEADER_VALUES)));
-    }
     if ((route == Route.SUBMIT || route == Route.REGISTER) && random.nextInt(5) == 0) {
       headers.add(
           new Header(
@@ -782,6 +1016,105 @@ final class RequestGenerator {
               "Accept", pick(List.of("text/html", "application/xml", "*/*", "text/event-stream"))));
     }
     return headers;
+  }
+
+  // Credentials
+
+  /**
+   * The credential of a request, its Authorization header added to {@code headers}: mostly the
+   * operator's (no header: RawHttp's default) or a workspace's; sometimes a valid token of another
+   * kind or with fewer scopes, a forged token, or no bearer token at all. Where the shared key set
+   * is at stake (a rotation, the retirement of a real key) never a token with keys:manage, and a
+   * real key's retirement never with a forged one either (see {@link Route#KEYS_ROTATE}).
+   */
+  private Credential credential(Route route, String target, List<Header> headers) {
+    boolean retiresRealKey =
+        route == Route.KEY_RETIRE && realKids().stream().anyMatch(target::contains);
+    boolean keysAtStake = route == Route.KEYS_ROTATE || retiresRealKey;
+    int roll = random.nextInt(20);
+    if ((keysAtStake && roll >= 11) || (retiresRealKey && roll == 10)) {
+      roll = random.nextInt(10);
+    }
+    if (roll < 6) {
+      String ws = pick(WORKSPACES);
+      headers.add(new Header("Authorization", TestAuth.bearer(TestAuth.workspace(ws))));
+      return new Credential(Credential.Kind.WORKSPACE, "the workspace token of " + ws);
+    }
+    if (roll < 7) {
+      String value = pick(HEADER_VALUES);
+      headers.add(new Header("Authorization", "Bearer " + value));
+      return new Credential(Credential.Kind.GARBAGE, "'Bearer " + value + "'");
+    }
+    if (roll < 8) {
+      String value = pick(HEADER_VALUES);
+      headers.add(new Header("Authorization", value));
+      return new Credential(Credential.Kind.GARBAGE, "'" + value + "'");
+    }
+    if (roll < 10) {
+      return otherKind(keysAtStake, headers);
+    }
+    if (roll < 11) {
+      ForgedTokens.Forged forged = pick(ForgedTokens.all());
+      headers.add(new Header("Authorization", TestAuth.bearer(forged.token())));
+      return new Credential(Credential.Kind.FORGED, "a forged token: " + forged.why());
+    }
+    return AS_OPERATOR;
+  }
+
+  /**
+   * A valid token of another kind, or with fewer scopes, minted now (so that a revocation of its
+   * subject earlier in the run does not cover it): a participant's, a device's, a session's, a
+   * reading operator's, a workspace's that only reads; or one the node handed out.
+   */
+  private Credential otherKind(boolean withoutKeys, List<Header> headers) {
+    String ws = pick(WORKSPACES);
+    List<Minted> handedOut =
+        minted.stream().filter(m -> !(withoutKeys && m.managesKeys())).toList();
+    String token;
+    String about;
+    switch (random.nextInt(handedOut.isEmpty() ? 5 : 7)) {
+      case 0 -> {
+        String id = known(participants.keySet()).orElse("p-fuzz");
+        String home = participants.getOrDefault(id, ws);
+        token = TestAuth.mint(TokenKind.PARTICIPANT, id, Optional.of(home), Set.of(Scope.WORK));
+        about = "the participant token of " + id + " (" + home + ")";
+      }
+      case 1 -> {
+        String device = known(devices.keySet()).orElse("fuzz-phone");
+        String home = devices.getOrDefault(device, ws);
+        String subject = home + ":phone:" + device;
+        token =
+            TestAuth.mint(TokenKind.DEVICE, subject, Optional.of(home), TokenKind.DEVICE.allowed());
+        about = "the device token of " + subject;
+      }
+      case 2 -> {
+        token =
+            TestAuth.mint(
+                TokenKind.SESSION, "fuzz-session", Optional.of(ws), TokenKind.SESSION.allowed());
+        about = "a session token of " + ws;
+      }
+      case 3 -> {
+        token =
+            TestAuth.mint(
+                TokenKind.OPERATOR,
+                "fuzz-reader",
+                Optional.empty(),
+                Set.of(Scope.MISSIONS_READ, Scope.PARTICIPANTS_READ, Scope.AUDIT_READ));
+        about = "an operator token that only reads";
+      }
+      case 4 -> {
+        token =
+            TestAuth.mint(TokenKind.WORKSPACE, ws, Optional.of(ws), Set.of(Scope.MISSIONS_READ));
+        about = "a workspace token of " + ws + " that only reads missions";
+      }
+      default -> {
+        Minted handed = pick(handedOut);
+        token = handed.token();
+        about = "a token the node handed out to " + handed.subject() + " (" + handed.jti() + ")";
+      }
+    }
+    headers.add(new Header("Authorization", TestAuth.bearer(token)));
+    return new Credential(Credential.Kind.OTHER_KIND, about);
   }
 
   // Bodies
@@ -806,8 +1139,13 @@ final class RequestGenerator {
       amounts(route, body).forEach(slot -> slot.set(raw(pick(AMOUNTS))));
       return utf8(body.text());
     }
-    if (roll < 57) {
+    if (roll < 55) {
       body.with("unknown_field", weirdValue());
+      return utf8(body.text());
+    }
+    if (roll < 57) {
+      // The token subject is the only identity: a "from" names nobody.
+      body.with("from", str(pick(FROMS)));
       return utf8(body.text());
     }
     if (roll < 61) {
@@ -915,6 +1253,8 @@ final class RequestGenerator {
           case REGISTER -> registration(ws, pick(List.of("x", "y")));
           case UPDATE_PARTICIPANT -> update();
           case SET_LIMIT -> limit(pick(List.of("100", "1000000", "12.5")));
+          case MINT -> mint(ws);
+          case REGISTER_DEVICE -> device(ws);
           default -> null;
         });
   }
@@ -974,6 +1314,49 @@ final class RequestGenerator {
                                 .with("input", obj().with("k", 1))))),
         body);
     return body;
+  }
+
+  /**
+   * A valid {@code POST /api/v1/tokens} for the operator: any kind, of a participant or device that
+   * exists where the kind needs one, with some of its scopes and a ttl now and then.
+   */
+  Obj mint(String ws) {
+    TokenKind kind = pick(List.of(TokenKind.values()));
+    Obj body = obj().with("kind", kind.wire());
+    switch (kind) {
+      case OPERATOR -> body.with("subject", "fuzz-op-" + word());
+      case WORKSPACE -> body.with("workspace", ws);
+      case DEVICE -> {
+        String device = known(devices.keySet()).orElse("fuzz-phone");
+        body.with("workspace", devices.getOrDefault(device, ws)).with("device_id", device);
+      }
+      case PARTICIPANT -> {
+        String id = known(participants.keySet()).orElse("p-1");
+        body.with("workspace", participants.getOrDefault(id, ws)).with("subject", id);
+      }
+      case SESSION -> body.with("workspace", ws).with("subject", "fuzz-session-" + word());
+    }
+    optionally(
+        b -> {
+          Arr scopes = arr();
+          for (Scope scope : Scope.values()) {
+            if (kind.allowed().contains(scope) && random.nextBoolean()) {
+              scopes.items().add(str(scope.wire()));
+            }
+          }
+          b.with("scopes", scopes);
+        },
+        body);
+    optionally(b -> b.with("ttl", pick(List.of(str("1h"), raw("3600"), str("2d")))), body);
+    return body;
+  }
+
+  /** A valid {@code POST /api/v1/devices}: a new phone of {@code ws}. */
+  Obj device(String ws) {
+    return obj()
+        .with("workspace", ws)
+        .with("device_id", "phone-" + word())
+        .with("name", "Phone " + word());
   }
 
   /** A valid registration in {@code ws} with {@code capability} and the optional parts. */
