@@ -155,12 +155,13 @@ public final class RouteTable {
     return Optional.of(params);
   }
 
-  /** Path segments, without the leading slash and one trailing slash. */
+  /**
+   * Path segments, without the leading slash. A trailing slash is an empty last segment, which no
+   * template has: {@code /api/v1/missions/} is no route (one spelling of every path, so that the
+   * scope checked is always the route's).
+   */
   private static String[] split(String path) {
     String trimmed = path.startsWith("/") ? path.substring(1) : path;
-    if (trimmed.endsWith("/")) {
-      trimmed = trimmed.substring(0, trimmed.length() - 1);
-    }
     return trimmed.split("/", -1);
   }
 }

@@ -5,6 +5,7 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import dev.muster.api.access.Access;
 import dev.muster.api.access.Scope;
 import dev.muster.api.http.ApiException;
+import dev.muster.api.http.Callers;
 import dev.muster.api.http.Cursor;
 import dev.muster.api.http.Fields;
 import dev.muster.api.http.HttpSettings;
@@ -237,7 +238,7 @@ public final class IdentityRoutes extends AllDirectives {
                       r ->
                           new TokenRegistry.ListTokens(
                               caller,
-                              QueryParams.given(query, "workspace"),
+                              Callers.listScope(caller, QueryParams.given(query, "workspace")),
                               QueryParams.given(query, "subject"),
                               after,
                               limit,
@@ -305,7 +306,9 @@ public final class IdentityRoutes extends AllDirectives {
             onSuccess(
                 TokenRegistry.ref(system)
                     .<List<TokenRegistry.Device>>askWithStatus(
-                        r -> new TokenRegistry.ListDevices(caller, workspace, r),
+                        r ->
+                            new TokenRegistry.ListDevices(
+                                caller, Callers.listScope(caller, workspace), r),
                         http.askTimeout()),
                 devices -> JsonSupport.completeOk(new DeviceList(devices))));
   }

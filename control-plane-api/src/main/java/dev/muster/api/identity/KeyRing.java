@@ -23,7 +23,6 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
@@ -34,10 +33,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The keys that sign and verify Muster's tokens: a JWK set in one file ({@code
  * muster.auth.keys-file}), shared by every node of a cluster. Keys are ES256 (P-256); each has a
- * {@code kid} and an issue time ({@code iat}). The newest active key signs; every active key
- * verifies. {@link #rotate} adds a new key (which signs from then on; the older ones keep
- * verifying: the overlap), {@link #retire} ends a key: its private part is removed and it is kept
- * with an expiration time ({@code exp}), so a token it signed is refused, saying why.
+ * {@code kid} and an issue time ({@code iat}), in the order they were added. The newest active key
+ * (the last) signs; every active key verifies. {@link #rotate} adds a new key (which signs from
+ * then on; the older ones keep verifying: the overlap), {@link #retire} ends a key: its private
+ * part is removed and it is kept with an expiration time ({@code exp}), so a token it signed is
+ * refused, saying why.
  *
  * <p>A change is written to a new file that replaces the old one atomically, under a file lock, so
  * two nodes rotating at once do not lose a key. Every node re-reads the file when it changed
@@ -104,8 +104,7 @@ public final class KeyRing {
 
   /** The key that signs new tokens: the newest active one. */
   public Optional<ECKey> signingKey() {
-    return active(loaded.set()).stream()
-        .max(Comparator.comparing(KeyRing::created).thenComparing(JWK::getKeyID));
+    return signingKeyOf(loaded.set());
   }
 
   /** The active key {@code kid}, to verify with; empty when unknown or retired. */
@@ -131,7 +130,6 @@ public final class KeyRing {
                     created(k),
                     Optional.ofNullable(k.getExpirationTime()).map(Date::toInstant),
                     signing.filter(k.getKeyID()::equals).isPresent()))
-        .sorted(Comparator.comparing(KeyInfo::created))
         .toList();
   }
 
@@ -270,9 +268,13 @@ public final class KeyRing {
         .toList();
   }
 
+  /**
+   * The newest active key: the last in the file, where a rotation appends it (a key's {@code iat}
+   * has whole seconds only, so two rotations in one second could not be told apart by it).
+   */
   private static Optional<ECKey> signingKeyOf(JWKSet set) {
-    return active(set).stream()
-        .max(Comparator.comparing(KeyRing::created).thenComparing(JWK::getKeyID));
+    List<ECKey> active = active(set);
+    return active.isEmpty() ? Optional.empty() : Optional.of(active.get(active.size() - 1));
   }
 
   private static Instant created(JWK key) {

@@ -220,6 +220,23 @@ class RouteScopeMatrixTest {
     }
   }
 
+  /**
+   * A trailing slash names no route, for every route alike: never a scope check (or an audit
+   * record) for a request no route then serves.
+   */
+  @Test
+  void aTrailingSlashIsNoRoute() {
+    Credential operator = credentials.get(TokenKind.OPERATOR);
+    for (String path :
+        List.of("/api/v1/audit/", "/api/v1/me/", "/api/v1/missions/", "/api/v1/tokens/")) {
+      Reply reply = http.get(operator, path);
+      assertEquals(404, reply.status(), "GET " + path + ": " + reply);
+      assertEquals("no such resource", reply.message(), reply.toString());
+    }
+    Reply rotate = http.post(operator, "/api/v1/keys/rotate/", "");
+    assertEquals(404, rotate.status(), "POST /api/v1/keys/rotate/: " + rotate);
+  }
+
   @Test
   void aWrongMethodIs405WithTheMethodsTheTableHas() {
     Credential operator = credentials.get(TokenKind.OPERATOR);
