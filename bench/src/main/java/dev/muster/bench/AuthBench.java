@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * /health/alive}, no token (the HTTP layer alone); {@code me}: {@code GET /api/v1/me} with one
  * token (verification cached, then route table, scope, rate limits, the reply); {@code me-verify}:
  * the same over {@code tokens} distinct tokens on a node whose verified-token cache holds one, so
- * every request verifies an ES256 signature. The difference {@code me - alive} is the cost of the
- * token path on every request; {@code me-verify - me} that of one signature verification.
+ * every request verifies an ES256 signature; {@code alive again} once more after {@code me}, as
+ * warm as it. The difference {@code me - alive again} is the cost of the token path on every
+ * request; {@code me-verify - me} that of one signature verification.
  */
 final class AuthBench {
   record Options(int requests, int warmup, int concurrency, int tokens, int rounds) {}

@@ -637,6 +637,12 @@ public final class Bench {
             results.record(
                 "auth alive", kind, run, AuthBench.run(node, http, o, "/health/alive", false));
             results.record("auth me", kind, run, AuthBench.run(node, http, o, "/api/v1/me", false));
+            // Both again, warm: the first figures of a fresh node pay for the JIT.
+            results.record(
+                "auth alive again",
+                kind,
+                run,
+                AuthBench.run(node, http, o, "/health/alive", false));
           }
           List<String> jvm = new ArrayList<>(common.nodeJvm);
           jvm.add("-Dmuster.auth.verified-cache-size=1");

@@ -150,7 +150,7 @@ public final class MusterApplication implements AutoCloseable {
                       "v1",
                       () ->
                           access.authorize(
-                              (principal, match) -> {
+                              principal -> {
                                 Caller caller = principal.caller();
                                 return Directives.concat(
                                     missions.route(caller),

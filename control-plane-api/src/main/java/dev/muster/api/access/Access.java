@@ -22,7 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -92,7 +92,7 @@ public final class Access extends AllDirectives {
   }
 
   /** {@code inner} for the request's verified, authorized caller; see the class comment. */
-  public Route authorize(BiFunction<Principal, RouteTable.Match, Route> inner) {
+  public Route authorize(Function<Principal, Route> inner) {
     return extractRequest(
         request -> {
           String requestId = requestId(request);
@@ -105,7 +105,7 @@ public final class Access extends AllDirectives {
                 RouteTable.Match match =
                     RouteTable.match(method, path).orElseThrow(() -> unmatched(path));
                 permit(principal, match);
-                Route authorized = ApiErrors.handle(inner.apply(principal, match));
+                Route authorized = ApiErrors.handle(inner.apply(principal));
                 return match.rule().audited()
                     ? audited(principal, match, requestId, authorized)
                     : authorized;

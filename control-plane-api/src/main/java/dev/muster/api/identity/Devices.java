@@ -21,10 +21,4 @@ public final class Devices {
     int at = subject.indexOf(PHONE);
     return at <= 0 ? Optional.empty() : Optional.of(subject.substring(at + PHONE.length()));
   }
-
-  /** The workspace of a device subject, if it is one. */
-  public static Optional<String> workspaceOf(String subject) {
-    int at = subject.indexOf(PHONE);
-    return at <= 0 ? Optional.empty() : Optional.of(subject.substring(0, at));
-  }
 }

@@ -31,9 +31,4 @@ public record Principal(
         ? Caller.participant(workspace.orElseThrow(), subject)
         : new Caller(workspace, subject);
   }
-
-  /** For a device token, the device id of its subject {@code <workspace>:phone:<device>}. */
-  public Optional<String> device() {
-    return kind == TokenKind.DEVICE ? Devices.deviceOf(subject) : Optional.empty();
-  }
 }
