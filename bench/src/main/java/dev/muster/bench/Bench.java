@@ -643,6 +643,8 @@ public final class Bench {
                 kind,
                 run,
                 AuthBench.run(node, http, o, "/health/alive", false));
+            results.record(
+                "auth me again", kind, run, AuthBench.run(node, http, o, "/api/v1/me", false));
           }
           List<String> jvm = new ArrayList<>(common.nodeJvm);
           jvm.add("-Dmuster.auth.verified-cache-size=1");
