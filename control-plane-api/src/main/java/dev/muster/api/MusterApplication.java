@@ -151,7 +151,10 @@ public final class MusterApplication implements AutoCloseable {
                       () ->
                           access.authorize(
                               principal -> {
-                                Caller caller = principal.caller();
+                                Caller caller =
+                                    principal
+                                        .caller()
+                                        .fromDevice(identity.view().deviceName(principal));
                                 return Directives.concat(
                                     missions.route(caller),
                                     participants.route(caller),

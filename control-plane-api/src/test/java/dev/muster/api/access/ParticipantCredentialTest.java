@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * nothing; it reaches nothing beyond its own work at all (403 {@code scope_denied}); the owner's
  * credential takes and completes the attempt. Who acts is the token's subject: a {@code from} or
  * {@code actor} in a body is ignored, in the mission and in the audit log; a device token's
- * approval is recorded under the device's subject, and its audit record names the device.
+ * approval is recorded under the device's subject and name, and its audit record names the device.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ParticipantCredentialTest {
@@ -393,6 +393,10 @@ class ParticipantCredentialTest {
     status(200, approved, "the device approves");
     JsonNode mission = mission(m);
     assertEquals(subject, mission.path("approval").path("by").asText(), "the approver: " + mission);
+    assertEquals(
+        "Ada's phone",
+        mission.path("approval").path("by_device").asText(),
+        "the approver's device: " + mission);
     assertTrue(mission.path("approval").path("granted").asBoolean(), mission.toString());
     assertFalse(mission.toString().contains("mallory"), mission.toString());
 

@@ -411,7 +411,12 @@ public final class Mission
           : decide(
               state,
               List.of(),
-              new Signal.CancelRequested(cancel.reason() + " (by " + cancel.caller().actor() + ")"),
+              new Signal.CancelRequested(
+                  cancel.reason()
+                      + " (by "
+                      + cancel.caller().actor()
+                      + cancel.caller().deviceName().map(d -> " on " + d).orElse("")
+                      + ")"),
               answer(cancel));
     }
     if (request instanceof ResolveEscalation resolve) {
@@ -456,7 +461,11 @@ public final class Mission
     }
     MissionState.Approval approval =
         new MissionState.Approval(
-            approve.granted(), approve.note(), approve.caller().actor(), clock.instant());
+            approve.granted(),
+            approve.note(),
+            approve.caller().actor(),
+            clock.instant(),
+            approve.caller().deviceName());
     return decide(
         state,
         List.of(new ApprovalGiven(approval)),
@@ -640,7 +649,8 @@ public final class Mission
             resolve.participant().map(NamedParticipant::id),
             resolve.note(),
             resolve.caller().actor(),
-            clock.instant());
+            clock.instant(),
+            resolve.caller().deviceName());
     return decide(
         state,
         List.of(new EscalationResolved(resolve.escalationId(), how)),

@@ -1,5 +1,6 @@
 package dev.muster.coordinator.model;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Instant;
 import java.util.Locale;
@@ -16,7 +17,23 @@ public record Escalation(
 
   /** What an operator (or the mission's own outcome) did about it. */
   public record Resolution(
-      Action action, Optional<String> participantId, String note, String by, Instant at) {}
+      Action action,
+      Optional<String> participantId,
+      String note,
+      String by,
+      Instant at,
+      Optional<String> byDevice) {
+    @JsonCreator
+    public Resolution {
+      byDevice = byDevice == null ? Optional.empty() : byDevice;
+    }
+
+    /** A resolution by no device (Muster itself, an operator, a workspace). */
+    public Resolution(
+        Action action, Optional<String> participantId, String note, String by, Instant at) {
+      this(action, participantId, note, by, at, Optional.empty());
+    }
+  }
 
   /** An operator's answer to an escalation. */
   public enum Action {

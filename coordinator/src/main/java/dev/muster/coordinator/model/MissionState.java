@@ -1,5 +1,6 @@
 package dev.muster.coordinator.model;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.muster.config.CborSerializable;
 import dev.muster.config.Rejection;
@@ -46,7 +47,21 @@ public record MissionState(
   public record Handoff(int attempt, String from, Requirements to, String note, Instant at) {}
 
   /** An operator's answer to the mission's approval gate. */
-  public record Approval(boolean granted, String note, String by, Instant at) {}
+  /**
+   * An approval or refusal: {@code by} the token subject, {@code byDevice} the registered name of
+   * the phone it came from (empty otherwise, and in events of older releases).
+   */
+  public record Approval(
+      boolean granted, String note, String by, Instant at, Optional<String> byDevice) {
+    @JsonCreator
+    public Approval {
+      byDevice = byDevice == null ? Optional.empty() : byDevice;
+    }
+
+    public Approval(boolean granted, String note, String by, Instant at) {
+      this(granted, note, by, at, Optional.empty());
+    }
+  }
 
   public MissionState {
     attempts = List.copyOf(attempts);
