@@ -648,6 +648,9 @@ public final class Bench {
           }
           List<String> jvm = new ArrayList<>(common.nodeJvm);
           jvm.add("-Dmuster.auth.verified-cache-size=1");
+          // Every request brings a token the node does not remember: not a flood here.
+          jvm.add("-Dmuster.rate-limits.new-tokens-per-address.capacity=100000000");
+          jvm.add("-Dmuster.rate-limits.new-tokens-per-address.refill-per-second=100000000");
           try (Database db = Database.fresh(kind, "auth-verify", common.keep);
               NodeProcess node = NodeProcess.start(common.nodeJar, db, jvm, Duration.ofMinutes(2));
               Http http = new Http(node, 4, Duration.ofSeconds(30))) {

@@ -13,6 +13,7 @@ import dev.muster.api.identity.Tokens;
 import dev.muster.api.limits.RateLimits;
 import dev.muster.api.limits.ScopeClass;
 import dev.muster.config.json.Json;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,11 +25,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Allow;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -45,9 +48,11 @@ import org.slf4j.LoggerFactory;
  * matched to its row of the {@link RouteTable} (404 when there is none, 405 when only the method is
  * wrong); the token must carry the row's scope (403 {@code scope_denied}); a participant's
  * credential reaches only its own participant routes (404 for another's); the subject's and
- * workspace's rate limits must allow it (429 with {@code Retry-After}, nothing applied). The route
- * then gets the token's {@link dev.muster.config.Caller}; the token subject is the only identity a
- * route ever sees, and nothing in a body or header can change it.
+ * workspace's rate limits must allow it (429 with {@code Retry-After}, nothing applied). A token
+ * the node has not verified yet also draws on its client address's bucket first (a signature is the
+ * most a request costs, and forged tokens are new every time). The route then gets the token's
+ * {@link dev.muster.config.Caller}; the token subject is the only identity a route ever sees, and
+ * nothing in a body or header can change it.
  *
  * <p>A request that changes state (heartbeats aside: {@link RouteTable.Rule#audited}) is answered
  * only once its audit record (subject, device name, workspace, route, targets, status, request id)
@@ -128,13 +133,39 @@ public final class Access extends AllDirectives {
       if (!view.ready()) {
         throw ApiException.loading("the revocation list");
       }
-      return tokens.verify(value.substring(7).trim());
+      String token = value.substring(7).trim();
+      if (!tokens.known(token)) {
+        limitNewTokens(request);
+      }
+      return tokens.verify(token);
     } catch (ApiException refused) {
       if (refused.status().equals(StatusCodes.UNAUTHORIZED)) {
         countFailure(refused);
       }
       throw refused;
     }
+  }
+
+  /** A token this node has not verified yet costs a signature: at most so many per address. */
+  private void limitNewTokens(HttpRequest request) {
+    Optional<String> address =
+        request
+            .getAttribute(AttributeKeys.remoteAddress)
+            .flatMap(RemoteAddress::getAddress)
+            .map(InetAddress::getHostAddress);
+    Optional<Duration> wait = address.flatMap(limits::takeNewToken);
+    if (wait.isPresent()) {
+      throw tooMany("too many new tokens from " + address.get(), wait.get());
+    }
+  }
+
+  private static ApiException tooMany(String why, Duration wait) {
+    long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+    return new ApiException(
+        StatusCodes.TOO_MANY_REQUESTS,
+        ApiErrors.TOO_MANY_REQUESTS,
+        why + "; retry in " + seconds + " s",
+        List.of(RawHeader.create("Retry-After", Long.toString(seconds))));
   }
 
   private void countFailure(ApiException refused) {
@@ -188,17 +219,11 @@ public final class Access extends AllDirectives {
         principal.workspace().map(w -> w + "/" + principal.subject()).orElse(principal.subject());
     Optional<Duration> wait = limits.take(caller, principal.workspace(), weight);
     if (wait.isPresent()) {
-      long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
-      throw new ApiException(
-          StatusCodes.TOO_MANY_REQUESTS,
-          ApiErrors.TOO_MANY_REQUESTS,
+      throw tooMany(
           "too many requests from "
               + principal.subject()
-              + principal.workspace().map(w -> " or workspace " + w).orElse("")
-              + "; retry in "
-              + seconds
-              + " s",
-          List.of(RawHeader.create("Retry-After", Long.toString(seconds))));
+              + principal.workspace().map(w -> " or workspace " + w).orElse(""),
+          wait.get());
     }
   }
 

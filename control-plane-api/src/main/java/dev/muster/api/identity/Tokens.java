@@ -145,6 +145,11 @@ public final class Tokens {
 
   // Checking
 
+  /** Whether {@code token} was verified by this node and is still remembered. */
+  public boolean known(String token) {
+    return verified.containsKey(token);
+  }
+
   /** Who {@code token} says is calling; an {@link ApiException} 401 when it is not accepted. */
   public Principal verify(String token) {
     Principal principal = verified.get(token);

@@ -43,7 +43,8 @@ public final class RateLimits {
 
   private enum Owner {
     SUBJECT,
-    WORKSPACE
+    WORKSPACE,
+    ADDRESS
   }
 
   private record Key(Owner owner, String name, ScopeClass scopeClass) {}
@@ -96,6 +97,22 @@ public final class RateLimits {
     return Optional.empty();
   }
 
+  /**
+   * Empty when a client at {@code address} may have one more token verified that this node has not
+   * seen (a token is taken from the address's bucket); otherwise how long until it could. Verifying
+   * a signature costs far more than the rest of a request, and a forged token is new every time, so
+   * without this one client could keep a node's cores busy with garbage.
+   */
+  public Optional<Duration> takeNewToken(String address) {
+    Objects.requireNonNull(address, "address");
+    if (!settings.enabled()) {
+      return Optional.empty();
+    }
+    ConsumptionProbe taken =
+        bucket(new Key(Owner.ADDRESS, address, ScopeClass.ADMIN)).tryConsumeAndReturnRemaining(1);
+    return taken.isConsumed() ? Optional.empty() : refused(taken.getNanosToWaitForRefill());
+  }
+
   /** How many buckets this node keeps now (at most {@code max-tracked}). */
   int tracked() {
     return buckets.size();
@@ -107,8 +124,11 @@ public final class RateLimits {
 
   private Bucket newBucket(Key key) {
     RateLimitSettings.Limit limit =
-        (key.owner() == Owner.SUBJECT ? settings.perSubject() : settings.perWorkspace())
-            .get(key.scopeClass());
+        switch (key.owner()) {
+          case SUBJECT -> settings.perSubject().get(key.scopeClass());
+          case WORKSPACE -> settings.perWorkspace().get(key.scopeClass());
+          case ADDRESS -> settings.newTokensPerAddress();
+        };
     return Bucket.builder()
         .addLimit(
             Bandwidth.builder()
