@@ -75,7 +75,10 @@ class FleetTest {
         for (String mission : missions) {
           awaitSucceeded(api, mission);
         }
-        assertEquals(6, fleet.stream().mapToInt(w -> w.completed.size()).sum());
+        // A worker counts a completion once its answer is back, which may be after the mission
+        // reads succeeded (the answer waits for the request's audit record too).
+        Eventually.assertWithin(
+            WITHIN, () -> assertEquals(6, fleet.stream().mapToInt(w -> w.completed.size()).sum()));
 
         // One goes silent: offline once the liveness window has passed, and offered nothing.
         w3.silence();
