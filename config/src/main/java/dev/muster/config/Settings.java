@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.function.Function;
+import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 
 /**
  * Loading and reading the {@code muster.*} configuration: reference.conf of every module, then
@@ -68,5 +70,24 @@ public final class Settings {
       throw new SettingsException(path, "must be a positive duration, got " + value);
     }
     return value;
+  }
+
+  /**
+   * How an entity restarts after a failed journal write: {@code <prefix>min-backoff}, {@code
+   * max-backoff} (not shorter) and {@code random-factor} (0 to 1), e.g. {@code
+   * budget.persist-failure.}.
+   */
+  public static BackoffSupervisorStrategy restartWithBackoff(Config muster, String prefix) {
+    Duration min = positiveDuration(muster, prefix + "min-backoff");
+    Duration max = positiveDuration(muster, prefix + "max-backoff");
+    if (max.compareTo(min) < 0) {
+      throw new SettingsException(prefix + "max-backoff", "must not be shorter than min-backoff");
+    }
+    double factor = read(muster, prefix + "random-factor", muster::getDouble);
+    if (factor < 0 || factor > 1) {
+      throw new SettingsException(
+          prefix + "random-factor", "must be between 0 and 1, got " + factor);
+    }
+    return SupervisorStrategy.restartWithBackoff(min, max, factor);
   }
 }

@@ -1,5 +1,6 @@
 package dev.muster.config.readside;
 
+import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,7 +36,23 @@ public final class JournalFollower {
 
   /** How a follower reads: which read journal, how it batches, how it restarts. */
   public record Settings(
-      String readJournal, int batchSize, Duration batchWindow, RestartSettings restart) {}
+      String readJournal, int batchSize, Duration batchWindow, RestartSettings restart) {
+
+    /**
+     * Reads {@code <prefix>read-journal}, {@code batch-size}, {@code batch-window}, {@code
+     * restart-min-backoff} and {@code restart-max-backoff} under {@code muster}.
+     */
+    public static Settings from(Config muster, String prefix) {
+      return new Settings(
+          dev.muster.config.Settings.string(muster, prefix + "read-journal"),
+          dev.muster.config.Settings.positiveInt(muster, prefix + "batch-size"),
+          dev.muster.config.Settings.positiveDuration(muster, prefix + "batch-window"),
+          RestartSettings.create(
+              dev.muster.config.Settings.positiveDuration(muster, prefix + "restart-min-backoff"),
+              dev.muster.config.Settings.positiveDuration(muster, prefix + "restart-max-backoff"),
+              0.2));
+    }
+  }
 
   private final String tag;
   private final Settings settings;

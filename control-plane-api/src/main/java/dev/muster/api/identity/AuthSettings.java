@@ -11,13 +11,14 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.pekko.stream.RestartSettings;
+import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
 
 /**
  * How tokens are signed, checked and handed out ({@code muster.auth.*}); see reference.conf.
  *
  * @param keysFile the JWK set every node of a cluster shares
  * @param operatorTokenFile where the first start writes the first operator's token
+ * @param persistFailure how the token registry restarts after a failed journal write
  * @param externalIssuers identity providers whose tokens are trusted, by their key sets
  */
 public record AuthSettings(
@@ -33,6 +34,7 @@ public record AuthSettings(
     Duration startTimeout,
     int verifiedCacheSize,
     JournalFollower.Settings follower,
+    BackoffSupervisorStrategy persistFailure,
     List<ExternalIssuer> externalIssuers) {
 
   /**
@@ -69,7 +71,6 @@ public record AuthSettings(
                 "muster." + p + "default-ttl." + kind.wire(), "must be at most max-ttl " + maxTtl);
           }
         });
-    String f = p + "follower.";
     return new AuthSettings(
         keys.isBlank() ? dataDir.resolve("auth").resolve("keys.json") : Path.of(keys),
         Settings.positiveDuration(muster, p + "keys-reload-interval"),
@@ -84,14 +85,8 @@ public record AuthSettings(
         Settings.positiveDuration(muster, p + "first-operator-ttl"),
         Settings.positiveDuration(muster, p + "start-timeout"),
         Settings.positiveInt(muster, p + "verified-cache-size"),
-        new JournalFollower.Settings(
-            Settings.string(muster, f + "read-journal"),
-            Settings.positiveInt(muster, f + "batch-size"),
-            Settings.positiveDuration(muster, f + "batch-window"),
-            RestartSettings.create(
-                Settings.positiveDuration(muster, f + "restart-min-backoff"),
-                Settings.positiveDuration(muster, f + "restart-max-backoff"),
-                0.2)),
+        JournalFollower.Settings.from(muster, p + "follower."),
+        Settings.restartWithBackoff(muster, p + "persist-failure."),
         muster.getConfigList(p + "external-issuers").stream().map(AuthSettings::external).toList());
   }
 

@@ -57,7 +57,7 @@ public final class Identity {
   public static Identity start(
       ActorSystem<?> system, AuthSettings settings, Duration askTimeout, Clock clock) {
     KeyRing.Opened opened = KeyRing.open(settings.keysFile(), clock);
-    TokenRegistry.init(system, clock);
+    TokenRegistry.init(system, settings, clock);
     AccessView view = AccessView.start(system, settings);
     Tokens tokens = new Tokens(settings, opened.ring(), view, clock);
     system

@@ -7,7 +7,6 @@ import dev.muster.config.Rejection;
 import dev.muster.config.entity.Guarded;
 import dev.muster.config.entity.Replying;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -16,7 +15,6 @@ import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -230,21 +228,19 @@ public final class TokenRegistry
   private final Clock clock;
   private final Logger log;
 
-  private TokenRegistry(Clock clock, Logger log) {
-    super(
-        PersistenceId.of(ENTITY_TYPE_KEY.name(), ID),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+  private TokenRegistry(AuthSettings settings, Clock clock, Logger log) {
+    super(PersistenceId.of(ENTITY_TYPE_KEY.name(), ID), settings.persistFailure());
     this.clock = clock;
     this.log = log;
   }
 
-  public static Behavior<Command> create(Clock clock) {
-    return Behaviors.setup(context -> new TokenRegistry(clock, context.getLog()));
+  public static Behavior<Command> create(AuthSettings settings, Clock clock) {
+    return Behaviors.setup(context -> new TokenRegistry(settings, clock, context.getLog()));
   }
 
   /** Starts sharding of the registry on this node. */
-  public static void init(ActorSystem<?> system, Clock clock) {
-    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(clock)));
+  public static void init(ActorSystem<?> system, AuthSettings settings, Clock clock) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_TYPE_KEY, ctx -> create(settings, clock)));
   }
 
   /** The registry, from anywhere in the cluster. */

@@ -92,9 +92,7 @@ class AuditLogTest {
         maxPending,
         defaults.maxScan(),
         defaults.readJournal(),
-        defaults.persistFailureMinBackoff(),
-        defaults.persistFailureMaxBackoff(),
-        defaults.persistFailureRandomFactor());
+        defaults.persistFailure());
   }
 
   private static AuditRecord record(String requestId) {

@@ -8,7 +8,6 @@ import dev.muster.coordinator.model.MissionSpec.Timeouts;
 import java.time.Duration;
 import java.util.Set;
 import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 
 /** The coordinator's settings ({@code muster.coordinator.*}), including a mission's defaults. */
 public record CoordinatorSettings(
@@ -36,21 +35,6 @@ public record CoordinatorSettings(
     if (target.isEmpty()) {
       throw new SettingsException("coordinator.escalation-target", "must not be empty");
     }
-    Duration minBackoff =
-        Settings.positiveDuration(muster, "coordinator.persist-failure.min-backoff");
-    Duration maxBackoff =
-        Settings.positiveDuration(muster, "coordinator.persist-failure.max-backoff");
-    if (maxBackoff.compareTo(minBackoff) < 0) {
-      throw new SettingsException(
-          "coordinator.persist-failure.max-backoff", "must not be shorter than min-backoff");
-    }
-    double randomFactor =
-        Settings.read(muster, "coordinator.persist-failure.random-factor", muster::getDouble);
-    if (randomFactor < 0 || randomFactor > 1) {
-      throw new SettingsException(
-          "coordinator.persist-failure.random-factor",
-          "must be between 0 and 1, got " + randomFactor);
-    }
     return new CoordinatorSettings(
         Settings.positiveDuration(muster, "coordinator.offer-retry-interval"),
         Settings.positiveDuration(muster, "coordinator.peer-timeout"),
@@ -61,6 +45,6 @@ public record CoordinatorSettings(
             Settings.positiveDuration(muster, "coordinator.defaults.schedule-to-start").toMillis(),
             Settings.positiveDuration(muster, "coordinator.defaults.start-to-close").toMillis(),
             Settings.positiveDuration(muster, "coordinator.defaults.heartbeat").toMillis()),
-        SupervisorStrategy.restartWithBackoff(minBackoff, maxBackoff, randomFactor));
+        Settings.restartWithBackoff(muster, "coordinator.persist-failure."));
   }
 }
