@@ -33,7 +33,6 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.headers.Allow;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Complete;
@@ -189,23 +188,19 @@ public final class Access extends AllDirectives {
     if (methods.isEmpty()) {
       return ApiException.notFound("no such resource");
     }
-    return new ApiException(
-        StatusCodes.METHOD_NOT_ALLOWED,
-        ApiErrors.METHOD_NOT_ALLOWED,
-        "this resource supports " + String.join(", ", methods),
-        List.of(
-            Allow.create(
-                methods.stream()
-                    .map(m -> HttpMethods.lookup(m).orElseThrow())
-                    .toArray(org.apache.pekko.http.javadsl.model.HttpMethod[]::new))));
+    return ApiErrors.notAllowed(
+        methods.stream().map(m -> HttpMethods.lookup(m).orElseThrow()).toList());
+  }
+
+  /** 403 {@code scope_denied}: the token lacks what the request needs. */
+  public static ApiException scopeDenied(String message) {
+    return new ApiException(StatusCodes.FORBIDDEN, SCOPE_DENIED, message);
   }
 
   private void permit(Principal principal, RouteTable.Match match) {
     RouteTable.Rule rule = match.rule();
     if (rule.scope().isPresent() && !principal.scopes().contains(rule.scope().get())) {
-      throw new ApiException(
-          StatusCodes.FORBIDDEN,
-          SCOPE_DENIED,
+      throw scopeDenied(
           "this route needs the scope " + rule.scope().get().wire() + ", which the token lacks");
     }
     if (rule.own()

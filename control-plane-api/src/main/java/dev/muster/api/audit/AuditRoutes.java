@@ -1,6 +1,7 @@
 package dev.muster.api.audit;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.muster.api.http.ApiException;
 import dev.muster.api.http.Callers;
 import dev.muster.api.http.Cursor;
@@ -53,32 +54,8 @@ public final class AuditRoutes extends AllDirectives {
             .getReadJournalFor(CurrentEventsByTagQuery.class, settings.readJournal());
   }
 
-  /** One record as the API shows it, with its place in the journal. */
-  record AuditEntry(
-      Instant time,
-      String subject,
-      Optional<String> deviceName,
-      Optional<String> workspace,
-      String method,
-      String route,
-      List<String> targets,
-      int status,
-      String requestId,
-      long offset) {
-    static AuditEntry of(AuditRecord record, long offset) {
-      return new AuditEntry(
-          record.time(),
-          record.subject(),
-          record.deviceName(),
-          record.workspace(),
-          record.method(),
-          record.route(),
-          record.targets(),
-          record.status(),
-          record.requestId(),
-          offset);
-    }
-  }
+  /** One record as the API shows it (its fields), with its place in the journal. */
+  record AuditEntry(@JsonUnwrapped AuditRecord record, long offset) {}
 
   /** The response: a page of records and, when there may be more, the cursor of the next one. */
   record AuditList(

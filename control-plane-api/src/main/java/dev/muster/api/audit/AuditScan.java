@@ -43,7 +43,7 @@ record AuditScan(
     List<AuditRoutes.AuditEntry> next = matches;
     if (row.event() instanceof AuditRecord record && filter.matches(record)) {
       next = new ArrayList<>(matches);
-      next.add(AuditRoutes.AuditEntry.of(record, offset));
+      next.add(new AuditRoutes.AuditEntry(record, offset));
     }
     return new AuditScan(filter, limit, maxScan, next, scanned + 1, offset);
   }

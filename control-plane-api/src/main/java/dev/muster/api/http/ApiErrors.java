@@ -3,11 +3,11 @@ package dev.muster.api.http;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
 import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
-import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeader;
 import static org.apache.pekko.http.javadsl.server.Directives.withRequestTimeoutResponse;
 
 import dev.muster.config.Rejection;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
@@ -248,21 +248,23 @@ public final class ApiErrors {
   }
 
   private static Route methodNotAllowed(List<MethodRejection> rejections) {
-    HttpMethod[] allowed =
-        rejections.stream().map(MethodRejection::supported).distinct().toArray(HttpMethod[]::new);
-    String names =
-        rejections.stream()
-            .map(r -> r.supported().value())
-            .distinct()
-            .sorted()
-            .collect(Collectors.joining(", "));
-    return respondWithHeader(
-        Allow.create(allowed),
-        () ->
-            completeError(
-                StatusCodes.METHOD_NOT_ALLOWED,
-                METHOD_NOT_ALLOWED,
-                "this resource supports " + names));
+    return completeError(notAllowed(rejections.stream().map(MethodRejection::supported).toList()));
+  }
+
+  /** 405 {@code method_not_allowed}, with the methods the resource has in {@code Allow}. */
+  public static ApiException notAllowed(List<HttpMethod> supported) {
+    List<HttpMethod> methods =
+        supported.stream()
+            .collect(Collectors.toMap(HttpMethod::value, m -> m, (a, b) -> a, TreeMap::new))
+            .values()
+            .stream()
+            .toList();
+    return new ApiException(
+        StatusCodes.METHOD_NOT_ALLOWED,
+        METHOD_NOT_ALLOWED,
+        "this resource supports "
+            + methods.stream().map(HttpMethod::value).collect(Collectors.joining(", ")),
+        List.of(Allow.create(methods.toArray(HttpMethod[]::new))));
   }
 
   private static Route otherRejection(org.apache.pekko.http.javadsl.server.Rejection rejection) {

@@ -65,11 +65,7 @@ public final class Identity {
         .scheduleWithFixedDelay(
             settings.keysReloadInterval(),
             settings.keysReloadInterval(),
-            () -> {
-              if (opened.ring().reloadIfChanged()) {
-                tokens.forgetVerified();
-              }
-            },
+            tokens::reloadKeys,
             system.executionContext());
     Identity identity = new Identity(system, settings, tokens, view, askTimeout);
     awaitRevocations(view, settings.startTimeout());

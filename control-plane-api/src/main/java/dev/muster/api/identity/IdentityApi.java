@@ -115,14 +115,19 @@ final class IdentityApi {
   record SubjectRevoked(
       String subject, Optional<String> workspace, Instant revokedAt, int tokens) {}
 
+  /** A device id as a request names it: a name without ':' (the subject's separator). */
+  static String deviceId(String text) {
+    String id = Fields.name("device_id", text);
+    if (id.contains(":")) {
+      throw ApiException.invalid("device_id must not contain ':'");
+    }
+    return id;
+  }
+
   /** {@code POST /api/v1/devices}. */
   record DeviceRequest(String workspace, String deviceId, String name) {
     String checkedDeviceId() {
-      String id = Fields.name("device_id", deviceId);
-      if (id.contains(":")) {
-        throw ApiException.invalid("device_id must not contain ':'");
-      }
-      return id;
+      return IdentityApi.deviceId(deviceId);
     }
 
     String checkedName() {

@@ -136,10 +136,7 @@ public final class IdentityRoutes extends AllDirectives {
                 "a " + kind.wire() + " token may carry only " + Tokens.wire(kind.allowed()));
           }
           if (!minter.scopes().containsAll(scopes)) {
-            throw new ApiException(
-                StatusCodes.FORBIDDEN,
-                Access.SCOPE_DENIED,
-                "a token may be given only scopes its minter has");
+            throw Access.scopeDenied("a token may be given only scopes its minter has");
           }
           Duration ttl =
               request
@@ -194,8 +191,7 @@ public final class IdentityRoutes extends AllDirectives {
         yield CompletableFuture.completedFuture(workspace.get());
       }
       case DEVICE -> {
-        String device =
-            new DeviceRequest(workspace.get(), request.deviceId(), "-").checkedDeviceId();
+        String device = IdentityApi.deviceId(request.deviceId());
         yield TokenRegistry.ref(system)
             .<List<TokenRegistry.Device>>askWithStatus(
                 r -> new TokenRegistry.ListDevices(caller, workspace, r), http.askTimeout())
@@ -321,9 +317,7 @@ public final class IdentityRoutes extends AllDirectives {
 
   private Route retire(String kid) {
     try {
-      KeyResponse retired = KeyResponse.of(identity.tokens().keys().retire(kid));
-      identity.tokens().forgetVerified();
-      return JsonSupport.completeOk(retired);
+      return JsonSupport.completeOk(KeyResponse.of(identity.tokens().retire(kid)));
     } catch (KeyRing.UnknownKey e) {
       throw ApiException.notFound(e.getMessage());
     } catch (KeyRing.SigningKey e) {

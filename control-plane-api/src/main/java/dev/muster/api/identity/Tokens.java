@@ -85,9 +85,23 @@ public final class Tokens {
     return keys;
   }
 
-  /** Forgets verified signatures: after a key was retired, or the keys file changed. */
-  public void forgetVerified() {
+  /**
+   * Reads the keys file again when it changed (a rotation or retirement on another node); then
+   * forgets the verified signatures, some of which a retired key may have made.
+   */
+  public boolean reloadKeys() {
+    boolean changed = keys.reloadIfChanged();
+    if (changed) {
+      verified.clear();
+    }
+    return changed;
+  }
+
+  /** Retires key {@code kid} ({@link KeyRing#retire}) and forgets the signatures it made. */
+  public KeyRing.KeyInfo retire(String kid) {
+    KeyRing.KeyInfo retired = keys.retire(kid);
     verified.clear();
+    return retired;
   }
 
   // Minting
@@ -212,9 +226,8 @@ public final class Tokens {
       long now = clock.millis();
       long last = lastUnknownKidReload.get();
       if (now - last >= UNKNOWN_KID_RELOAD.toMillis()
-          && lastUnknownKidReload.compareAndSet(last, now)
-          && keys.reloadIfChanged()) {
-        forgetVerified();
+          && lastUnknownKidReload.compareAndSet(last, now)) {
+        reloadKeys();
       }
       key = keys.verifier(kid);
     }
