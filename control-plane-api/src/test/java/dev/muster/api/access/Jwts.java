@@ -20,7 +20,7 @@ import java.util.UUID;
  * Hand-made tokens: any claim set, any header, signed with the key every test node verifies with
  * (the shared key set's signing key, {@link TestAuth#tokens()}) or with anything else.
  */
-final class Jwts {
+public final class Jwts {
   private Jwts() {}
 
   /** The private key the test nodes' tokens are signed with. */
@@ -65,6 +65,15 @@ final class Jwts {
   /** {@code claims} signed as Muster signs: ES256 with the shared signing key. */
   static String sign(JWTClaimsSet claims) {
     return sign(header().build(), claims, ecSigner(signingKey()));
+  }
+
+  /**
+   * {@code claims} under a header of {@code alg}, {@code kid} and typ JWT, signed by {@code
+   * signer}.
+   */
+  public static String sign(JWTClaimsSet claims, JWSAlgorithm alg, String kid, JWSSigner signer) {
+    return sign(
+        new JWSHeader.Builder(alg).keyID(kid).type(JOSEObjectType.JWT).build(), claims, signer);
   }
 
   /** {@code claims} under {@code header}, signed by {@code signer}. */

@@ -1,11 +1,10 @@
 package dev.muster.api.fuzz;
 
+import static dev.muster.api.access.Jwts.sign;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
@@ -198,15 +197,6 @@ final class ForgedTokens {
     JWTClaimsSet forged = change.apply(new JWTClaimsSet.Builder(claims)).build();
     return new Forged(
         why, sign(forged, JWSAlgorithm.ES256, kid == null ? null : kid.getKeyID(), signer));
-  }
-
-  private static String sign(JWTClaimsSet claims, JWSAlgorithm alg, String kid, JWSSigner signer)
-      throws JOSEException {
-    SignedJWT jwt =
-        new SignedJWT(
-            new JWSHeader.Builder(alg).keyID(kid).type(JOSEObjectType.JWT).build(), claims);
-    jwt.sign(signer);
-    return jwt.serialize();
   }
 
   /** {@code part} with its middle character changed: a signature that no longer verifies. */
